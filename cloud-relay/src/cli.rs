@@ -1,0 +1,287 @@
+//! `resto-relay` subcommands. `anyhow` lives here, at the top of the binary, and nowhere else.
+
+use crate::config::{ConfigError, ProcessEnv, RelayConfig};
+use crate::nodes::{write_private, MasterKey};
+use crate::store::{self, admin};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use resto_sync::Provider;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "resto-relay",
+    version,
+    about = "RestoBot cloud relay: Meta webhook intake and delivery to restaurant devices"
+)]
+struct Cli {
+    /// TOML config file (see config.example.toml); environment variables override it.
+    #[arg(long, global = true, env = "RELAY_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Check the configuration and environment; print every problem; exit 1 if any.
+    Preflight,
+    /// Run locally with demo settings: a generated app secret, a demo node and route, and a
+    /// signed sample webhook printed as a curl command.
+    Demo,
+    /// Manage restaurant devices (nodes).
+    #[command(subcommand)]
+    Node(NodeCommand),
+    /// Manage which node receives which Meta account's messages.
+    #[command(subcommand)]
+    Route(RouteCommand),
+}
+
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Enroll a device: prints its id and secret once.
+    Add {
+        name: String,
+        /// Print exactly {"node_id":…,"node_secret":…} for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List nodes.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProviderArg {
+    Wa,
+    Ig,
+    Msg,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Provider {
+        match p {
+            ProviderArg::Wa => Provider::Wa,
+            ProviderArg::Ig => Provider::Ig,
+            ProviderArg::Msg => Provider::Msg,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum RouteCommand {
+    /// Route a Meta account (WA phone_number_id, Page id, IG account id) to a node.
+    Add {
+        #[arg(long, value_enum)]
+        provider: ProviderArg,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        node: String,
+        /// File holding the Meta access token used to reply from this account.
+        #[arg(long)]
+        access_token_file: Option<PathBuf>,
+    },
+    /// List routes.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(cli_config: Option<&std::path::Path>) -> anyhow::Result<RelayConfig> {
+    RelayConfig::load(cli_config, &ProcessEnv).map_err(|e| anyhow::anyhow!(e))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config_path = cli.config.as_deref();
+    match cli.command {
+        Command::Serve => {
+            let cfg = load(config_path)?;
+            cfg.validate().map_err(|e| anyhow::anyhow!(e))?;
+            crate::server::run(cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let cfg = crate::demo::prepare(config_path)?;
+            crate::server::run(cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let cfg = load(config_path)?;
+            let applied = store::migrate(&cfg.db_path())?;
+            if applied.is_empty() {
+                println!("{}: schema is up to date", cfg.db_path().display());
+            } else {
+                println!(
+                    "{}: applied {}",
+                    cfg.db_path().display(),
+                    applied.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Preflight => match RelayConfig::load(config_path, &ProcessEnv) {
+            Ok(cfg) => Ok(crate::preflight::report(&cfg)),
+            Err(ConfigError::Invalid(problems)) => {
+                println!("preflight: {} problem(s)", problems.len());
+                for p in problems {
+                    println!("  problem: {p}");
+                }
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => bail!(e),
+        },
+        Command::Node(cmd) => {
+            let cfg = load(config_path)?;
+            store::migrate(&cfg.db_path())?;
+            let mut conn = store::open_connection(&cfg.db_path())?;
+            match cmd {
+                NodeCommand::Add { name, json } => {
+                    let key = MasterKey::load_or_create(&cfg.master_key_path())?;
+                    let node = admin::add_node(&mut conn, &name)?;
+                    let secret = key.node_secret(&node.id, node.secret_generation);
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"node_id": node.id, "node_secret": secret})
+                        );
+                    } else {
+                        println!("node added: {} ({})", node.name, node.id);
+                        println!("node_id:     {}", node.id);
+                        println!("node_secret: {secret}");
+                        println!("The secret is shown once: write it to the device with `resto-edge enroll --secret-file` (mode 0600).");
+                    }
+                }
+                NodeCommand::List { json } => {
+                    let nodes = admin::list_nodes(&conn)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&nodes)?);
+                    } else if nodes.is_empty() {
+                        println!("no nodes yet: add one with `resto-relay node add NAME`");
+                    } else {
+                        println!(
+                            "{:<32} {:<24} {:>6} {:>10}  last seen",
+                            "id", "name", "routes", "last seq"
+                        );
+                        for n in nodes {
+                            println!(
+                                "{:<32} {:<24} {:>6} {:>10}  {}",
+                                n.id,
+                                n.name,
+                                n.routes,
+                                n.last_seq,
+                                n.last_seen_at.as_deref().unwrap_or("never")
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Route(cmd) => {
+            let cfg = load(config_path)?;
+            store::migrate(&cfg.db_path())?;
+            let mut conn = store::open_connection(&cfg.db_path())?;
+            match cmd {
+                RouteCommand::Add {
+                    provider,
+                    account,
+                    node,
+                    access_token_file,
+                } => {
+                    let token = match access_token_file {
+                        Some(f) => {
+                            let t = std::fs::read_to_string(&f).with_context(|| {
+                                format!("cannot read --access-token-file {}", f.display())
+                            })?;
+                            let t = t.trim().to_string();
+                            if t.is_empty() {
+                                bail!("--access-token-file {} is empty", f.display());
+                            }
+                            Some(t)
+                        }
+                        None => None,
+                    };
+                    let provider: Provider = provider.into();
+                    let added =
+                        admin::add_route(&mut conn, provider, &account, &node, token.as_deref())?;
+                    println!(
+                        "route {} {} -> {}{}{}",
+                        provider,
+                        account.trim(),
+                        node,
+                        if added.replaced {
+                            " (replaced the previous route)"
+                        } else {
+                            ""
+                        },
+                        if added.moved_unrouted > 0 {
+                            format!(
+                                "; delivered {} waiting event(s) to the node",
+                                added.moved_unrouted
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                RouteCommand::List { json } => {
+                    let routes = admin::list_routes(&conn)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&routes)?);
+                    } else if routes.is_empty() {
+                        println!("no routes yet: add one with `resto-relay route add --provider wa --account PHONE_NUMBER_ID --node NODE_ID`");
+                    } else {
+                        for r in routes {
+                            println!(
+                                "{:<4} {:<24} -> {}{}",
+                                r.provider,
+                                r.account_id,
+                                r.node_id,
+                                if r.has_access_token {
+                                    "  (access token set)"
+                                } else {
+                                    ""
+                                }
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Used by `demo` to keep its generated secret next to the data.
+pub(crate) fn read_or_create_private(path: &std::path::Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(s.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let s = hex::encode(rand::random::<[u8; 16]>());
+            write_private(path, s.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(s)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}

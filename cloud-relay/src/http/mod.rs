@@ -1,0 +1,63 @@
+//! The relay's HTTP surface. Handlers are thin: they sequence the pure decisions in
+//! `intake` and the durable writes in `store`.
+
+mod ops;
+mod webhook;
+
+use crate::config::RelayConfig;
+use crate::metrics::Metrics;
+use crate::security::SecurityEvent;
+use crate::store::{IngestBatch, Store};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+pub struct AppState {
+    pub config: RelayConfig,
+    pub store: Store,
+    pub metrics: Metrics,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(
+            "/webhooks/meta",
+            get(webhook::verify_subscription).post(webhook::receive),
+        )
+        .route("/healthz", get(ops::health))
+        .route("/health", get(ops::health))
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+}
+
+/// A JSON error that tells the caller what to do.
+pub(crate) fn error(status: StatusCode, error: &str, hint: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": error, "hint": hint })),
+    )
+        .into_response()
+}
+
+impl AppState {
+    /// Records security events durably (before the response, so what a test or an operator
+    /// reads afterwards is there) and counts them.
+    pub(crate) async fn record(&self, events: Vec<SecurityEvent>) {
+        for e in &events {
+            self.metrics.security_event(e.kind);
+            tracing::warn!(security_event = e.kind.as_str(), source = e.source.as_deref().unwrap_or("-"), reason = %e.reason, "security event");
+        }
+        if events.is_empty() {
+            return;
+        }
+        let batch = IngestBatch {
+            events: Vec::new(),
+            security: events,
+        };
+        if let Err(e) = self.store.ingest(batch).await {
+            tracing::error!(error = %e, "could not record security events");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Health and metrics endpoints for operators and load balancers.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::sync::Arc;
+
+pub async fn health(State(app): State<Arc<AppState>>) -> Response {
+    match app.store.health().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok", "db": "ok"})).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "error", "db": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+    let unrouted = app.store.unrouted_count().await.ok();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(unrouted),
+    )
+        .into_response()
+}

@@ -1,0 +1,15 @@
+//! resto-relay: the public door Meta calls. See `docs/relay.md` for the module map.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+mod demo;
+pub mod http;
+pub mod intake;
+pub mod meta;
+pub mod metrics;
+pub mod nodes;
+pub mod preflight;
+pub mod security;
+pub mod server;
+pub mod store;

@@ -1,0 +1,209 @@
+//! Prometheus text exposition for the relay. Hand-written because the set is small and fixed;
+//! a labelled counter is a map behind a mutex, touched once per request.
+
+use crate::security::SecurityEventType;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Ingest latency buckets (seconds): the target is p99 < 20 ms, so resolution sits there.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Counter2(Mutex<BTreeMap<(String, String), u64>>);
+
+impl Counter2 {
+    fn inc(&self, a: &str, b: &str, by: u64) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry((a.to_string(), b.to_string())).or_default() += by;
+        }
+    }
+    fn snapshot(&self) -> Vec<((String, String), u64)> {
+        self.0
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+            count: AtomicU64::new(0),
+            sum_micros: AtomicU64::new(0),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    webhook_requests: Counter2,
+    inbound_messages: Counter2,
+    statuses: Counter2,
+    duplicates: AtomicU64,
+    security_events: Mutex<BTreeMap<&'static str, u64>>,
+    ingest: Histogram,
+}
+
+impl Metrics {
+    /// `outcome`: stored, duplicate, ignored, payload_invalid, signature_missing, …
+    pub fn webhook_request(&self, provider: &str, outcome: &str) {
+        self.webhook_requests.inc(provider, outcome, 1);
+    }
+    pub fn inbound_message(&self, provider: &str, kind: &str) {
+        self.inbound_messages.inc(provider, kind, 1);
+    }
+    pub fn message_status(&self, provider: &str, status: &str) {
+        self.statuses.inc(provider, status, 1);
+    }
+    pub fn duplicates(&self, n: u64) {
+        self.duplicates.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn security_event(&self, kind: SecurityEventType) {
+        if let Ok(mut m) = self.security_events.lock() {
+            *m.entry(kind.as_str()).or_default() += 1;
+        }
+    }
+    pub fn ingest_latency(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                self.ingest.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.ingest.count.fetch_add(1, Ordering::Relaxed);
+        self.ingest
+            .sum_micros
+            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Renders every metric; `unrouted` is read from the database at scrape time so it is
+    /// right even when another process (`route add`) changed it.
+    pub fn render(&self, unrouted: Option<u64>) -> String {
+        let mut out = String::with_capacity(4096);
+        counter2(
+            &mut out,
+            "resto_webhook_requests_total",
+            "Meta webhook POSTs by provider and outcome.",
+            ("provider", "outcome"),
+            &self.webhook_requests,
+        );
+        counter2(
+            &mut out,
+            "resto_inbound_messages_total",
+            "Customer messages stored, by provider and kind.",
+            ("provider", "kind"),
+            &self.inbound_messages,
+        );
+        counter2(
+            &mut out,
+            "resto_message_statuses_total",
+            "Delivery statuses of our outbound messages stored, by provider and status.",
+            ("provider", "status"),
+            &self.statuses,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP resto_duplicates_total Webhook events already seen (Meta retries), answered 200 and not stored again.\n# TYPE resto_duplicates_total counter\nresto_duplicates_total {}",
+            self.duplicates.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP resto_security_events_total Security events recorded, by type.\n# TYPE resto_security_events_total counter"
+        );
+        let sec = self
+            .security_events
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        for t in SecurityEventType::ALL {
+            let _ = writeln!(
+                out,
+                "resto_security_events_total{{type=\"{}\"}} {}",
+                t.as_str(),
+                sec.get(t.as_str()).copied().unwrap_or(0)
+            );
+        }
+        if let Some(n) = unrouted {
+            let _ = writeln!(
+                out,
+                "# HELP resto_unrouted_messages Events kept for accounts with no route yet.\n# TYPE resto_unrouted_messages gauge\nresto_unrouted_messages {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP resto_ingest_duration_seconds Time from request to durable commit of a webhook.\n# TYPE resto_ingest_duration_seconds histogram"
+        );
+        for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "resto_ingest_duration_seconds_bucket{{le=\"{le}\"}} {}",
+                self.ingest.buckets[i].load(Ordering::Relaxed)
+            );
+        }
+        let count = self.ingest.count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "resto_ingest_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "resto_ingest_duration_seconds_sum {}",
+            self.ingest.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "resto_ingest_duration_seconds_count {count}");
+        out
+    }
+}
+
+fn counter2(out: &mut String, name: &str, help: &str, labels: (&str, &str), c: &Counter2) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for ((a, b), v) in c.snapshot() {
+        let _ = writeln!(
+            out,
+            "{name}{{{}=\"{}\",{}=\"{}\"}} {v}",
+            labels.0,
+            escape(&a),
+            labels.1,
+            escape(&b)
+        );
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative_and_counters_carry_labels() {
+        let m = Metrics::default();
+        m.ingest_latency(Duration::from_micros(300));
+        m.ingest_latency(Duration::from_millis(15));
+        m.webhook_request("wa", "stored");
+        m.inbound_message("wa", "text");
+        let text = m.render(Some(3));
+        assert!(text.contains("resto_ingest_duration_seconds_bucket{le=\"0.0005\"} 1"));
+        assert!(text.contains("resto_ingest_duration_seconds_bucket{le=\"0.02\"} 2"));
+        assert!(text.contains("resto_ingest_duration_seconds_count 2"));
+        assert!(text.contains("resto_webhook_requests_total{provider=\"wa\",outcome=\"stored\"} 1"));
+        assert!(text.contains("resto_inbound_messages_total{provider=\"wa\",kind=\"text\"} 1"));
+        assert!(text.contains("resto_unrouted_messages 3"));
+    }
+}

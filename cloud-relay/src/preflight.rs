@@ -1,0 +1,183 @@
+//! `resto-relay preflight`: every problem at once, so an operator fixes them in one pass.
+
+use crate::config::{RelayConfig, SignatureMode};
+use crate::store;
+use std::os::unix::fs::PermissionsExt;
+use std::process::ExitCode;
+
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Checks the configuration and the machine. Touches the disk (data dir, DB, key file) but
+/// never changes stored data.
+pub fn check(cfg: &RelayConfig) -> Findings {
+    let mut f = Findings {
+        problems: cfg.fatal_problems(),
+        ..Default::default()
+    };
+    match cfg.meta.signature_required {
+        SignatureMode::Off => f.problems.push(
+            "META_SIGNATURE_REQUIRED=off: unsigned webhooks are accepted, so anyone can inject \
+             customer messages; set it to enforce"
+                .into(),
+        ),
+        SignatureMode::Warn => f.warnings.push(
+            "META_SIGNATURE_REQUIRED=warn: bad signatures are only recorded; switch to enforce \
+             once security_events shows no SIGNATURE_INVALID from Meta"
+                .into(),
+        ),
+        SignatureMode::Enforce => {}
+    }
+    if cfg.meta.verify_token.is_empty() {
+        f.problems.push(
+            "META_VERIFY_TOKEN is not set: Meta's subscription handshake (GET /webhooks/meta) \
+             will always fail; set it to the token typed in the App Dashboard"
+                .into(),
+        );
+    }
+    if cfg.allow_query_token {
+        f.warnings.push(
+            "ALLOW_QUERY_TOKEN=true: credentials in URLs leak into logs and proxies; turn it off \
+             once no sender needs it"
+                .into(),
+        );
+    }
+    match url::Url::parse(&cfg.meta.graph_url) {
+        Ok(u) if u.scheme() == "https" => {}
+        Ok(u) => f.warnings.push(format!(
+            "META_GRAPH_URL={} is not https: fine for tests against a fake Graph server, never in production",
+            u
+        )),
+        Err(e) => f.problems.push(format!(
+            "META_GRAPH_URL={:?} is not a URL ({e}); use https://graph.facebook.com/v25.0",
+            cfg.meta.graph_url
+        )),
+    }
+    check_data_dir(cfg, &mut f);
+    f
+}
+
+fn check_data_dir(cfg: &RelayConfig, f: &mut Findings) {
+    let dir = &cfg.data_dir;
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        f.problems.push(format!(
+            "data directory {} cannot be created ({e}); set RELAY_DATA_DIR to a writable directory",
+            dir.display()
+        ));
+        return;
+    }
+    let probe = dir.join(".preflight-write-test");
+    match std::fs::write(&probe, b"ok") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => {
+            f.problems.push(format!(
+                "data directory {} is not writable ({e}); fix its owner/permissions or set RELAY_DATA_DIR",
+                dir.display()
+            ));
+            return;
+        }
+    }
+    let db = cfg.db_path();
+    if db.exists() {
+        match store::pending_migrations(&db) {
+            Ok(p) if p.is_empty() => {}
+            Ok(p) => f.warnings.push(format!(
+                "database {} has {} pending migration(s) ({}); `serve` applies them, or run `resto-relay migrate`",
+                db.display(),
+                p.len(),
+                p.join(", ")
+            )),
+            Err(e) => f.problems.push(format!(
+                "database {} cannot be read ({e}); restore it from backup or move it aside",
+                db.display()
+            )),
+        }
+        if let Ok(conn) = store::open_connection(&db) {
+            let routes: i64 = conn
+                .query_row("SELECT count(*) FROM routes", [], |r| r.get(0))
+                .unwrap_or(0);
+            if routes == 0 {
+                f.warnings.push(
+                    "no routes: every message will be parked as unrouted; add one with `resto-relay route add`"
+                        .into(),
+                );
+            }
+        }
+    } else {
+        f.warnings.push(format!(
+            "database {} does not exist yet; `serve` or `migrate` creates it",
+            db.display()
+        ));
+    }
+    let key = cfg.master_key_path();
+    if let Ok(meta) = std::fs::metadata(&key) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            f.problems.push(format!(
+                "{} is readable by other users; run `chmod 600 {}`",
+                key.display(),
+                key.display()
+            ));
+        }
+    }
+}
+
+pub fn report(cfg: &RelayConfig) -> ExitCode {
+    let f = check(cfg);
+    println!(
+        "preflight: {} problem(s), {} warning(s)",
+        f.problems.len(),
+        f.warnings.len()
+    );
+    for p in &f.problems {
+        println!("  problem: {p}");
+    }
+    for w in &f.warnings {
+        println!("  warning: {w}");
+    }
+    if f.problems.is_empty() {
+        println!("preflight: OK");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn all_problems_are_listed_together() {
+        let mut cfg = RelayConfig {
+            data_dir: std::env::temp_dir().join(format!("relay-pf-{}", ulid::Ulid::new())),
+            listen: "nowhere".into(),
+            ..Default::default()
+        };
+        cfg.meta.signature_required = SignatureMode::Off;
+        let f = check(&cfg);
+        let all = f.problems.join("\n");
+        assert!(all.contains("RELAY_LISTEN"), "{all}");
+        assert!(all.contains("META_SIGNATURE_REQUIRED=off"), "{all}");
+        assert!(all.contains("META_VERIFY_TOKEN"), "{all}");
+        std::fs::remove_dir_all(&cfg.data_dir).ok();
+    }
+
+    #[test]
+    fn a_configured_relay_has_no_problems() {
+        let mut cfg = RelayConfig {
+            data_dir: std::env::temp_dir().join(format!("relay-pf-{}", ulid::Ulid::new())),
+            ..Default::default()
+        };
+        cfg.meta.app_secret = Secret::new("s");
+        cfg.meta.verify_token = Secret::new("v");
+        let f = check(&cfg);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        std::fs::remove_dir_all(&cfg.data_dir).ok();
+    }
+}

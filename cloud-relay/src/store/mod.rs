@@ -1,0 +1,202 @@
+//! The relay's storage, behind one narrow interface (DESIGN §4) so a PostgreSQL backend can
+//! be added later: SQLite in WAL mode with `synchronous=FULL`, one writer thread doing group
+//! commit, readers on their own connections.
+
+pub mod admin;
+mod writer;
+
+use crate::security::SecurityEvent;
+use resto_sync::{EventKind, Provider};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+pub use writer::{EventFate, IngestOutcome};
+
+mod embedded {
+    refinery::embed_migrations!("../migrations/relay");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migration(#[from] refinery::Error),
+    #[error(
+        "cannot create data directory {path}: {source}. Check RELAY_DATA_DIR and its permissions."
+    )]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the database writer has stopped; restart the relay")]
+    WriterGone,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Opens a connection with the pragmas every relay connection needs. `FULL` makes each WAL
+/// commit reach the disk before it returns: the 200 we send Meta is a promise.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Creates the data directory and file if needed and applies every pending migration.
+/// Returns the names of the migrations applied now (empty when already current).
+pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let mut conn = open_connection(path)?;
+    let report = embedded::migrations::runner().run(&mut conn)?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect())
+}
+
+/// Migrations embedded in this binary that the database at `path` has not applied yet.
+pub fn pending_migrations(path: &Path) -> Result<Vec<String>, StoreError> {
+    let mut conn = open_connection(path)?;
+    let applied = embedded::migrations::runner().get_applied_migrations(&mut conn)?;
+    let applied: Vec<i32> = applied.iter().map(|m| m.version()).collect();
+    Ok(embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .filter(|m| !applied.contains(&m.version()))
+        .map(|m| m.to_string())
+        .collect())
+}
+
+/// An event to append: routed to a node's log, or parked as unrouted.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub provider: Provider,
+    pub account_id: String,
+    /// The provider's message id (for statuses: of our outbound message).
+    pub msg_id: String,
+    /// Provider-unique key for dedupe (`msg_id`, or `status:<wamid>:<status>`).
+    pub dedupe_key: String,
+    /// Message kind or status name, for metrics and logs.
+    pub label: String,
+    pub kind: EventKind,
+    /// Canonical JSON.
+    pub payload: String,
+}
+
+/// Everything one webhook request writes, committed together.
+#[derive(Debug, Default)]
+pub struct IngestBatch {
+    pub events: Vec<NewEvent>,
+    pub security: Vec<SecurityEvent>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    path: PathBuf,
+    writer: mpsc::Sender<writer::Job>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Migrates and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        migrate(path)?;
+        let conn = open_connection(path)?;
+        let writer = writer::spawn(conn)?;
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                path: path.to_path_buf(),
+                writer,
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Commits (and fsyncs) the batch; resolves only once it is on disk.
+    pub async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .writer
+            .send(writer::Job { batch, reply: tx })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs a read on a pooled read-only connection, off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match inner.readers.lock().ok().and_then(|mut p| p.pop()) {
+                Some(c) => c,
+                None => open_reader(&inner.path)?,
+            };
+            let out = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                if pool.len() < 8 {
+                    pool.push(conn);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("read task failed: {e}")))?
+    }
+
+    /// The database answers and the writer is alive.
+    pub async fn health(&self) -> Result<(), StoreError> {
+        if self.inner.writer.is_closed() {
+            return Err(StoreError::WriterGone);
+        }
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM nodes", [], |_| Ok(()))?))
+            .await
+    }
+
+    pub async fn unrouted_count(&self) -> Result<u64, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM unrouted_events", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
+        })
+        .await
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn new_event_id() -> String {
+    format!("evt_{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
+}
