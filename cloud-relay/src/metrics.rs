@@ -13,20 +13,24 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
+/// A counter with two labels. A short list scanned linearly: label sets are few, and this
+/// allocates only the first time a label pair is seen, not on every request.
 #[derive(Default)]
-struct Counter2(Mutex<BTreeMap<(String, String), u64>>);
+struct Counter2(Mutex<Vec<((String, String), u64)>>);
 
 impl Counter2 {
     fn inc(&self, a: &str, b: &str, by: u64) {
         if let Ok(mut m) = self.0.lock() {
-            *m.entry((a.to_string(), b.to_string())).or_default() += by;
+            match m.iter_mut().find(|((x, y), _)| x == a && y == b) {
+                Some((_, v)) => *v += by,
+                None => m.push(((a.to_string(), b.to_string()), by)),
+            }
         }
     }
     fn snapshot(&self) -> Vec<((String, String), u64)> {
-        self.0
-            .lock()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
-            .unwrap_or_default()
+        let mut v = self.0.lock().map(|m| m.clone()).unwrap_or_default();
+        v.sort();
+        v
     }
 }
 

@@ -120,6 +120,8 @@ struct StoreInner {
     path: PathBuf,
     writer: mpsc::Sender<writer::Job>,
     readers: Mutex<Vec<Connection>>,
+    /// Dropping it stops the checkpointer thread.
+    _checkpointer: std::sync::mpsc::Sender<()>,
 }
 
 impl Store {
@@ -127,12 +129,19 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         migrate(path)?;
         let conn = open_connection(path)?;
+        // The checkpointer thread backfills the WAL in the background; the writer's own
+        // checkpoint, at 8,000 pages, only finishes the little that is left and lets the WAL
+        // restart from the beginning instead of growing without bound.
+        conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let writer = writer::spawn(conn)?;
+        let checkpointer = spawn_checkpointer(open_connection(path)?)?;
         Ok(Store {
             inner: Arc::new(StoreInner {
                 path: path.to_path_buf(),
                 writer,
                 readers: Mutex::new(Vec::new()),
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -191,6 +200,25 @@ impl Store {
         })
         .await
     }
+}
+
+/// Copies the WAL back into the database every 100 ms without blocking the writer (PASSIVE),
+/// so the WAL stays small and readers stay fast. Stops when the store is dropped.
+fn spawn_checkpointer(conn: Connection) -> Result<std::sync::mpsc::Sender<()>, StoreError> {
+    let (stop, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("relay-db-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                rx.recv_timeout(std::time::Duration::from_millis(100))
+            {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Invalid(format!("cannot start the checkpointer: {e}")))?;
+    Ok(stop)
 }
 
 pub fn now_rfc3339() -> String {

@@ -3,7 +3,9 @@
 //! concurrent webhooks share one fsync.
 
 use super::{new_event_id, now_rfc3339, IngestBatch, NewEvent, StoreError};
+use resto_sync::Provider;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 /// How many requests one commit may carry; bounds the latency a single fsync can add.
@@ -69,14 +71,23 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
 }
 
 fn commit_group(conn: &mut Connection, jobs: &mut Vec<Job>) {
-    let results = match apply_group(conn, jobs) {
-        Ok(results) => results,
-        Err(e) => {
-            tracing::error!(error = %e, jobs = jobs.len(), "group commit failed; answering 503 so Meta retries");
-            let msg = e.to_string();
+    let results: Vec<Result<IngestOutcome, StoreError>> = match apply_group(conn, jobs) {
+        Ok(results) => results.into_iter().map(Ok).collect(),
+        // One bad request must not fail its neighbours forever (Meta would resend them all
+        // together): retry each alone, so only the culprit is refused.
+        Err(e) if jobs.len() > 1 => {
+            tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying requests one by one");
             jobs.iter()
-                .map(|_| Err(StoreError::Invalid(msg.clone())))
+                .map(|j| {
+                    apply_group(conn, std::slice::from_ref(j)).and_then(|mut r| {
+                        r.pop().ok_or_else(|| StoreError::Invalid("empty".into()))
+                    })
+                })
                 .collect()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "commit failed; answering 503 so Meta retries");
+            vec![Err(e)]
         }
     };
     for (job, result) in jobs.drain(..).zip(results) {
@@ -85,28 +96,28 @@ fn commit_group(conn: &mut Connection, jobs: &mut Vec<Job>) {
     }
 }
 
-/// One transaction for the whole group; each job in its own savepoint so a bad job fails
-/// alone instead of taking its neighbours down with it.
-fn apply_group(
-    conn: &mut Connection,
-    jobs: &[Job],
-) -> Result<Vec<Result<IngestOutcome, StoreError>>, StoreError> {
+/// Routes and seqs read once per group: the write lock is held for the whole transaction,
+/// so nothing else can change them meanwhile.
+#[derive(Default)]
+struct GroupCache {
+    routes: HashMap<(Provider, String), Option<String>>,
+    last_seq: HashMap<String, i64>,
+}
+
+/// One transaction, one fsync, for the whole group.
+fn apply_group(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<IngestOutcome>, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = now_rfc3339();
+    let mut cache = GroupCache::default();
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
-        tx.execute_batch("SAVEPOINT job")?;
-        match apply_batch(&tx, &job.batch, &now) {
-            Ok(outcome) => {
-                tx.execute_batch("RELEASE job")?;
-                results.push(Ok(outcome));
-            }
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
-                results.push(Err(e));
-            }
-        }
+        results.push(apply_batch(&tx, &job.batch, &now, &mut cache)?);
     }
+    let mut save = tx.prepare_cached("UPDATE nodes SET last_seq = ?2 WHERE id = ?1")?;
+    for (node, seq) in &cache.last_seq {
+        save.execute(params![node, seq])?;
+    }
+    drop(save);
     tx.commit()?;
     Ok(results)
 }
@@ -115,16 +126,19 @@ fn apply_batch(
     conn: &Connection,
     batch: &IngestBatch,
     now: &str,
+    cache: &mut GroupCache,
 ) -> Result<IngestOutcome, StoreError> {
     let mut outcome = IngestOutcome::default();
     for ev in &batch.events {
-        append_event(conn, ev, now, &mut outcome)?;
+        outcome.fates.push(append_event(conn, ev, now, cache)?);
     }
-    let mut sec = conn.prepare_cached(
-        "INSERT INTO security_events (type, source, reason, at) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for s in &batch.security {
-        sec.execute(params![s.kind.as_str(), s.source, s.reason, now])?;
+    if !batch.security.is_empty() {
+        let mut sec = conn.prepare_cached(
+            "INSERT INTO security_events (type, source, reason, at) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for s in &batch.security {
+            sec.execute(params![s.kind.as_str(), s.source, s.reason, now])?;
+        }
     }
     Ok(outcome)
 }
@@ -133,8 +147,8 @@ fn append_event(
     conn: &Connection,
     ev: &NewEvent,
     now: &str,
-    outcome: &mut IngestOutcome,
-) -> Result<(), StoreError> {
+    cache: &mut GroupCache,
+) -> Result<EventFate, StoreError> {
     let provider = ev.provider.as_str();
     let fresh = conn
         .prepare_cached(
@@ -142,20 +156,39 @@ fn append_event(
         )?
         .execute(params![provider, ev.dedupe_key, now])?;
     if fresh == 0 {
-        outcome.fates.push(EventFate::Duplicate);
-        return Ok(());
+        return Ok(EventFate::Duplicate);
     }
     // Looked up inside the transaction, so a route added by `resto-relay route add` in another
     // process is seen by the very next webhook, and never half-way through a batch.
-    let node: Option<String> = conn
-        .prepare_cached("SELECT node_id FROM routes WHERE provider = ?1 AND account_id = ?2")?
-        .query_row(params![provider, ev.account_id], |r| r.get(0))
-        .optional()?;
+    let key = (ev.provider, ev.account_id.clone());
+    let node = match cache.routes.get(&key) {
+        Some(n) => n.clone(),
+        None => {
+            let n: Option<String> = conn
+                .prepare_cached(
+                    "SELECT node_id FROM routes WHERE provider = ?1 AND account_id = ?2",
+                )?
+                .query_row(params![provider, ev.account_id], |r| r.get(0))
+                .optional()?;
+            cache.routes.insert(key, n.clone());
+            n
+        }
+    };
     let id = new_event_id();
     match node {
         Some(node_id) => {
-            let seq = append_to_node(conn, &node_id, &id, ev.kind.as_str(), now, &ev.payload)?;
-            outcome.fates.push(EventFate::Appended { node_id, seq });
+            let seq = match cache.last_seq.get(&node_id) {
+                Some(s) => *s,
+                None => conn
+                    .prepare_cached("SELECT last_seq FROM nodes WHERE id = ?1")?
+                    .query_row(params![node_id], |r| r.get(0))?,
+            } + 1;
+            cache.last_seq.insert(node_id.clone(), seq);
+            insert_event(conn, &node_id, seq, &id, ev.kind.as_str(), now, &ev.payload)?;
+            Ok(EventFate::Appended {
+                node_id,
+                seq: seq as u64,
+            })
         }
         None => {
             conn.prepare_cached(
@@ -163,9 +196,24 @@ fn append_event(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id, provider, ev.account_id, ev.kind.as_str(), now, ev.payload])?;
-            outcome.fates.push(EventFate::Unrouted);
+            Ok(EventFate::Unrouted)
         }
     }
+}
+
+fn insert_event(
+    conn: &Connection,
+    node_id: &str,
+    seq: i64,
+    id: &str,
+    kind: &str,
+    received_at: &str,
+    payload: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO events (node_id, seq, id, kind, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![node_id, seq, id, kind, received_at, payload])?;
     Ok(())
 }
 
