@@ -1,0 +1,109 @@
+//! Durability: a 200 is a promise. SIGKILL right after it, or in the middle of a burst, loses
+//! nothing that was acknowledged. Events for unknown accounts are kept until routed.
+
+use resto_e2e::{fixture, sign, wa_text, Relay, APP_SECRET};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+#[test]
+fn a_message_acknowledged_just_before_sigkill_is_there_after_restart() {
+    let mut relay = Relay::start(&[]);
+    relay.route_fixture_accounts();
+    let (status, _) = relay.post_signed(&fixture("wa_text.json"));
+    assert_eq!(status, 200);
+    relay.kill9();
+    relay.restart();
+    let events = relay.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].1["text"],
+        "Salam, nheb ncommandi 2 pizza margherita w 1 coca 🍕"
+    );
+    // And Meta's retry of it after the restart is still recognised.
+    assert_eq!(
+        relay.post_signed(&fixture("wa_text.json")).1["duplicates"],
+        1
+    );
+}
+
+#[test]
+fn every_webhook_answered_200_during_a_burst_survives_sigkill() {
+    let mut relay = Relay::start(&[]);
+    relay.route_fixture_accounts();
+    let url = relay.url("/webhooks/meta");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (url, acked) = (url.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for i in 0..400 {
+                    let id = format!("wamid.burst.{t}.{i}");
+                    let body = wa_text("109876543210987", &id, "burst");
+                    let sig = sign(APP_SECRET, &body);
+                    match client
+                        .post(&url)
+                        .header("x-hub-signature-256", sig)
+                        .body(body)
+                        .send()
+                    {
+                        Ok(r) if r.status().as_u16() == 200 => acked.lock().unwrap().push(id),
+                        Ok(_) => {}
+                        Err(_) => return, // the relay is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill while requests are in flight.
+    while acked.lock().unwrap().len() < 300 {
+        std::thread::yield_now();
+    }
+    relay.kill9();
+    for t in threads {
+        t.join().unwrap();
+    }
+    relay.restart();
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 300 && acked.len() < 3200,
+        "the kill happened mid-burst ({})",
+        acked.len()
+    );
+    let stored: Vec<String> = relay
+        .events()
+        .into_iter()
+        .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
+        .collect();
+    let unique: HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "no message stored twice");
+    let missing: Vec<&String> = acked.iter().filter(|id| !unique.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged messages lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+}
+
+#[test]
+fn a_message_for_an_unrouted_account_is_kept_and_delivered_once_routed() {
+    let relay = Relay::start(&[]);
+    let body = wa_text("555000111", "wamid.unrouted.1", "allo?");
+    let (status, r) = relay.post_signed(&body);
+    assert_eq!((status, r["stored"].as_i64()), (200, Some(1)));
+    assert_eq!(relay.count("SELECT count(*) FROM unrouted_events"), 1);
+    assert_eq!(relay.events().len(), 0);
+    assert!(relay.metrics().contains("resto_unrouted_messages 1"));
+
+    let node = relay.add_node("late-restaurant");
+    relay.add_route("wa", "555000111", &node);
+    assert_eq!(relay.count("SELECT count(*) FROM unrouted_events"), 0);
+    let events = relay.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1["text"], "allo?");
+    assert!(relay.metrics().contains("resto_unrouted_messages 0"));
+    // The next message for that account goes straight to the node.
+    relay.post_signed(&wa_text("555000111", "wamid.unrouted.2", "encore"));
+    assert_eq!(relay.events().len(), 2);
+}
