@@ -3,6 +3,7 @@
 use crate::config::{LogFormat, RelayConfig, SignatureMode};
 use crate::http::{router, AppState};
 use crate::metrics::Metrics;
+use crate::nodes::MasterKey;
 use crate::store::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
     warn_about_signature_mode(cfg.meta.signature_required);
     let store = Store::open(&cfg.db_path())
         .with_context(|| format!("cannot open the database {}", cfg.db_path().display()))?;
+    let master_key = MasterKey::load_or_create(&cfg.master_key_path())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,6 +50,8 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             config: cfg,
             store,
             metrics: Metrics::default(),
+            master_key,
+            channels: Default::default(),
         });
         axum::serve(
             listener,

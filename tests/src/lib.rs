@@ -195,6 +195,11 @@ impl Relay {
     }
 
     pub fn add_node(&self, name: &str) -> String {
+        self.enroll_node(name).0
+    }
+
+    /// `node add --json`: (node_id, node_secret).
+    pub fn enroll_node(&self, name: &str) -> (String, String) {
         let out = self.cli(&["node", "add", name, "--json"]);
         assert!(
             out.status.success(),
@@ -202,7 +207,33 @@ impl Relay {
             String::from_utf8_lossy(&out.stderr)
         );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("node add --json");
-        v["node_id"].as_str().expect("node_id").to_string()
+        (
+            v["node_id"].as_str().expect("node_id").to_string(),
+            v["node_secret"].as_str().expect("node_secret").to_string(),
+        )
+    }
+
+    /// A v1-signed GET from a node (DESIGN §3), with `timestamp` defaulting to now.
+    pub fn node_get(
+        &self,
+        node_id: &str,
+        secret: &str,
+        path_and_query: &str,
+        timestamp: Option<i64>,
+        timeout: Duration,
+    ) -> Result<(u16, serde_json::Value), reqwest::Error> {
+        let ts = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let sig = resto_sync::signing::sign_request(secret, "GET", path_and_query, ts, b"");
+        let r = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .build()?
+            .get(self.url(path_and_query))
+            .header("x-resto-node", node_id)
+            .header("x-resto-timestamp", ts.to_string())
+            .header("x-resto-signature", sig)
+            .send()?;
+        let status = r.status().as_u16();
+        Ok((status, r.json().unwrap_or(serde_json::Value::Null)))
     }
 
     pub fn add_route(&self, provider: &str, account: &str, node: &str) {

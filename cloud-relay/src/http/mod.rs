@@ -1,7 +1,9 @@
 //! The relay's HTTP surface. Handlers are thin: they sequence the pure decisions in
 //! `intake` and the durable writes in `store`.
 
+mod node_auth;
 mod ops;
+pub mod sync;
 mod webhook;
 
 use crate::config::RelayConfig;
@@ -18,6 +20,8 @@ pub struct AppState {
     pub config: RelayConfig,
     pub store: Store,
     pub metrics: Metrics,
+    pub master_key: crate::nodes::MasterKey,
+    pub channels: sync::NodeChannels,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -26,6 +30,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/webhooks/meta",
             get(webhook::verify_subscription).post(webhook::receive),
         )
+        .route("/v1/sync/events", get(sync::poll_events))
         .route("/healthz", get(ops::health))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
@@ -53,8 +58,8 @@ impl AppState {
             return;
         }
         let batch = IngestBatch {
-            events: Vec::new(),
             security: events,
+            ..Default::default()
         };
         if let Err(e) = self.store.ingest(batch).await {
             tracing::error!(error = %e, "could not record security events");

@@ -198,7 +198,10 @@ pub async fn receive(
     };
     for ((kind, msg_id, label), fate) in notes.iter().zip(&outcome.fates) {
         let node_id = match fate {
-            EventFate::Appended { node_id, .. } => node_id.as_str(),
+            EventFate::Appended { node_id, seq } => {
+                app.channels.appended(node_id, *seq);
+                node_id.as_str()
+            }
             EventFate::Unrouted => "unrouted",
             EventFate::Duplicate => "duplicate",
         };

@@ -3,6 +3,7 @@
 //! commit, readers on their own connections.
 
 pub mod admin;
+pub mod events;
 mod writer;
 
 use crate::security::SecurityEvent;
@@ -104,11 +105,14 @@ pub struct NewEvent {
     pub payload: String,
 }
 
-/// Everything one webhook request writes, committed together.
+/// Everything one request writes, committed together.
 #[derive(Debug, Default)]
 pub struct IngestBatch {
     pub events: Vec<NewEvent>,
     pub security: Vec<SecurityEvent>,
+    /// A node polled with `after = seq`: everything up to seq is acknowledged, and the node
+    /// was seen now.
+    pub ack: Option<(String, u64)>,
 }
 
 #[derive(Clone)]
@@ -278,7 +282,7 @@ mod tests {
                     };
                     let batch = IngestBatch {
                         events: vec![ev(&format!("m{i}")), ev(&format!("m{i}"))],
-                        security: Vec::new(),
+                        ..Default::default()
                     };
                     store.ingest(batch).await.unwrap()
                 })

@@ -132,6 +132,12 @@ fn apply_batch(
     for ev in &batch.events {
         outcome.fates.push(append_event(conn, ev, now, cache)?);
     }
+    if let Some((node, seq)) = &batch.ack {
+        conn.prepare_cached(
+            "UPDATE nodes SET acked_seq = max(acked_seq, min(?2, last_seq)), last_seen_at = ?3 WHERE id = ?1",
+        )?
+        .execute(params![node, *seq as i64, now])?;
+    }
     if !batch.security.is_empty() {
         let mut sec = conn.prepare_cached(
             "INSERT INTO security_events (type, source, reason, at) VALUES (?1, ?2, ?3, ?4)",
