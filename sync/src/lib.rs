@@ -5,6 +5,7 @@
 
 pub mod hmac;
 pub mod inbound;
+pub mod outbound;
 pub mod signing;
 pub mod wire;
 

@@ -222,12 +222,58 @@ impl Relay {
         timestamp: Option<i64>,
         timeout: Duration,
     ) -> Result<(u16, serde_json::Value), reqwest::Error> {
+        self.node_request(
+            "GET",
+            node_id,
+            secret,
+            path_and_query,
+            Vec::new(),
+            timestamp,
+            timeout,
+        )
+    }
+
+    /// A v1-signed POST of a JSON body from a node.
+    pub fn node_post(
+        &self,
+        node_id: &str,
+        secret: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = body.to_string().into_bytes();
+        self.node_request(
+            "POST",
+            node_id,
+            secret,
+            path,
+            body,
+            None,
+            Duration::from_secs(20),
+        )
+        .expect("POST")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn node_request(
+        &self,
+        method: &str,
+        node_id: &str,
+        secret: &str,
+        path_and_query: &str,
+        body: Vec<u8>,
+        timestamp: Option<i64>,
+        timeout: Duration,
+    ) -> Result<(u16, serde_json::Value), reqwest::Error> {
         let ts = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
-        let sig = resto_sync::signing::sign_request(secret, "GET", path_and_query, ts, b"");
+        let sig = resto_sync::signing::sign_request(secret, method, path_and_query, ts, &body);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let r = reqwest::blocking::Client::builder()
             .timeout(timeout)
             .build()?
-            .get(self.url(path_and_query))
+            .request(method, self.url(path_and_query))
+            .body(body)
+            .header("content-type", "application/json")
             .header("x-resto-node", node_id)
             .header("x-resto-timestamp", ts.to_string())
             .header("x-resto-signature", sig)

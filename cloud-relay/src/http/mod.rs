@@ -3,6 +3,7 @@
 
 mod node_auth;
 mod ops;
+mod outbox;
 pub mod sync;
 mod webhook;
 
@@ -10,10 +11,12 @@ use crate::config::RelayConfig;
 use crate::metrics::Metrics;
 use crate::security::SecurityEvent;
 use crate::store::{IngestBatch, Store};
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::sync::Arc;
 
 pub struct AppState {
@@ -31,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(webhook::verify_subscription).post(webhook::receive),
         )
         .route("/v1/sync/events", get(sync::poll_events))
+        .route("/v1/sync/outbox", post(outbox::post_outbox))
         .route("/healthz", get(ops::health))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
@@ -64,5 +68,30 @@ impl AppState {
         if let Err(e) = self.store.ingest(batch).await {
             tracing::error!(error = %e, "could not record security events");
         }
+    }
+}
+
+/// Why a request body could not be taken.
+pub(crate) enum BodyError {
+    TooLarge,
+    Read(String),
+}
+
+pub(crate) async fn read_limited(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Err(e) => Err(BodyError::Read(e.to_string())),
     }
 }

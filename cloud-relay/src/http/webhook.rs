@@ -1,17 +1,16 @@
 //! `GET /webhooks/meta` (subscription handshake) and `POST /webhooks/meta` (intake).
 
-use super::{error, AppState};
+use super::{error, read_limited, AppState, BodyError};
 use crate::intake::{plan_ingest, query_token_param, signature_verdict, SignatureVerdict};
 use crate::meta::parse::parse_meta_webhook;
 use crate::meta::signature::verify_meta_signature;
 use crate::security::{SecurityEvent, SecurityEventType};
 use crate::store::EventFate;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use resto_sync::EventKind;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -235,24 +234,4 @@ pub async fn receive(
         "ignored": ignored,
     }))
     .into_response()
-}
-
-enum BodyError {
-    TooLarge,
-    Read(String),
-}
-
-async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, BodyError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
-        Err(e) => Err(BodyError::Read(e.to_string())),
-    }
 }

@@ -113,6 +113,18 @@ pub struct IngestBatch {
     /// A node polled with `after = seq`: everything up to seq is acknowledged, and the node
     /// was seen now.
     pub ack: Option<(String, u64)>,
+    /// Outbox items posted by a node, queued for sending.
+    pub outbox: Vec<NewOutboxItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOutboxItem {
+    pub node_id: String,
+    pub id: String,
+    pub kind: String,
+    pub created_at: String,
+    /// Canonical JSON.
+    pub payload: String,
 }
 
 #[derive(Clone)]

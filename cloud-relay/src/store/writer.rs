@@ -29,10 +29,12 @@ pub enum EventFate {
     Duplicate,
 }
 
-/// What one batch did: one fate per event, in batch order.
+/// What one batch did: one fate per event, in batch order, and for each outbox item whether
+/// it was new (false: its id had been accepted before).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct IngestOutcome {
     pub fates: Vec<EventFate>,
+    pub outbox_new: Vec<bool>,
 }
 
 impl IngestOutcome {
@@ -131,6 +133,23 @@ fn apply_batch(
     let mut outcome = IngestOutcome::default();
     for ev in &batch.events {
         outcome.fates.push(append_event(conn, ev, now, cache)?);
+    }
+    for item in &batch.outbox {
+        let n = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO outbox_items \
+                 (node_id, id, kind, created_at, received_at, payload, next_attempt_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            )?
+            .execute(params![
+                item.node_id,
+                item.id,
+                item.kind,
+                item.created_at,
+                now,
+                item.payload
+            ])?;
+        outcome.outbox_new.push(n == 1);
     }
     if let Some((node, seq)) = &batch.ack {
         conn.prepare_cached(
