@@ -40,6 +40,27 @@ enum Command {
     /// Manage which node receives which Meta account's messages.
     #[command(subcommand)]
     Route(RouteCommand),
+    /// Replies that could not be sent (the dead-letter queue).
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// List dead-lettered replies with their last error.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue dead-lettered replies again (a running relay sends them within a second).
+    Retry {
+        /// The outbox item id to retry.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Retry every dead-lettered reply.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -193,6 +214,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             );
                         }
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dlq(cmd) => {
+            let cfg = load(config_path)?;
+            store::migrate(&cfg.db_path())?;
+            let conn = store::open_connection(&cfg.db_path())?;
+            match cmd {
+                DlqCommand::List { json } => {
+                    let dead = store::outbox::list_dead(&conn)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&dead)?);
+                    } else if dead.is_empty() {
+                        println!("the dead-letter queue is empty");
+                    } else {
+                        for d in dead {
+                            println!(
+                                "{}  node {}  {} attempt(s)  since {}  {}",
+                                d.id,
+                                d.node_id,
+                                d.attempts,
+                                d.received_at,
+                                d.last_error.as_deref().unwrap_or("-")
+                            );
+                        }
+                    }
+                }
+                DlqCommand::Retry { id, all } => {
+                    let n =
+                        store::outbox::retry_dead(&conn, if all { None } else { id.as_deref() })?;
+                    if n == 0 {
+                        bail!("nothing to retry: no dead-lettered item matches (see `resto-relay dlq list`)");
+                    }
+                    println!("{n} item(s) queued again");
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -85,6 +85,32 @@ pub struct RelayConfig {
     /// `RELAY_LOG_FORMAT`: `json` (default) or `text`.
     pub log_format: LogFormat,
     pub meta: MetaConfig,
+    pub send: SendConfig,
+}
+
+/// How queued replies are sent to the Graph API.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendConfig {
+    /// `RELAY_SEND_MAX_ATTEMPTS`: attempts before an item goes to the dead-letter queue.
+    pub max_attempts: u32,
+    /// `RELAY_SEND_RETRY_BASE_MS`: first retry delay; doubles each attempt, with jitter.
+    pub retry_base_ms: u64,
+    /// `RELAY_SEND_RETRY_MAX_MS`: longest delay between attempts.
+    pub retry_max_ms: u64,
+    /// `RELAY_SEND_TIMEOUT_MS`: timeout of one Graph API call.
+    pub timeout_ms: u64,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        SendConfig {
+            max_attempts: 8,
+            retry_base_ms: 1000,
+            retry_max_ms: 300_000,
+            timeout_ms: 10_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +138,7 @@ impl Default for RelayConfig {
             log: "info".into(),
             log_format: LogFormat::Json,
             meta: MetaConfig::default(),
+            send: SendConfig::default(),
         }
     }
 }
@@ -231,6 +258,20 @@ impl RelayConfig {
         if let Some(v) = env.get("META_GRAPH_URL") {
             cfg.meta.graph_url = v;
         }
+        let mut number = |key: &str, slot: &mut u64| {
+            if let Some(v) = env.get(key) {
+                match v.trim().parse() {
+                    Ok(n) => *slot = n,
+                    Err(_) => problems.push(format!("{key}={v:?} is not a whole number")),
+                }
+            }
+        };
+        let mut attempts = u64::from(cfg.send.max_attempts);
+        number("RELAY_SEND_MAX_ATTEMPTS", &mut attempts);
+        cfg.send.max_attempts = attempts.clamp(1, 100) as u32;
+        number("RELAY_SEND_RETRY_BASE_MS", &mut cfg.send.retry_base_ms);
+        number("RELAY_SEND_RETRY_MAX_MS", &mut cfg.send.retry_max_ms);
+        number("RELAY_SEND_TIMEOUT_MS", &mut cfg.send.timeout_ms);
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -399,6 +440,18 @@ mod example_file {
             assert!(
                 table.contains_key(key),
                 "{key} missing from config.example.toml"
+            );
+        }
+        let send = table["send"].as_table().unwrap();
+        for key in [
+            "max_attempts",
+            "retry_base_ms",
+            "retry_max_ms",
+            "timeout_ms",
+        ] {
+            assert!(
+                send.contains_key(key),
+                "send.{key} missing from config.example.toml"
             );
         }
         for key in [

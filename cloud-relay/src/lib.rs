@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 mod demo;
+pub mod graph;
 pub mod http;
 pub mod intake;
 pub mod meta;

@@ -52,7 +52,9 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             metrics: Metrics::default(),
             master_key,
             channels: Default::default(),
+            outbox_ready: Default::default(),
         });
+        tokio::spawn(crate::graph::sender::run(state.clone()));
         axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -208,6 +208,9 @@ pub struct MessageStatus {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<StatusError>,
+    /// For outcomes of our own sends: the edge's outbox item id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,8 @@
 //! Harness for end-to-end tests of the real `resto-relay` (and later `resto-edge`) binaries:
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
+pub mod fake_graph;
+
 use rusqlite::{Connection, OpenFlags};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -424,4 +426,16 @@ pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
     })
     .to_string()
     .into_bytes()
+}
+
+/// Polls `cond` every 20 ms until it holds or `secs` pass: synchronisation, not a speed check.
+pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out after {secs} s waiting for: {what}");
 }

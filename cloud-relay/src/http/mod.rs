@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub master_key: crate::nodes::MasterKey,
     pub channels: sync::NodeChannels,
+    /// Signalled when new outbox items are queued, so the sender starts at once.
+    pub outbox_ready: tokio::sync::Notify,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -107,6 +107,9 @@ pub async fn post_outbox(
             response.duplicates.push(id);
         }
     }
+    if !response.accepted.is_empty() {
+        app.outbox_ready.notify_one();
+    }
     tracing::info!(node_id = %node, accepted = response.accepted.len(), duplicates = response.duplicates.len(), rejected = response.rejected.len(), "outbox batch");
     Json(response).into_response()
 }

@@ -392,6 +392,7 @@ fn wa_status(
                 })
             })
             .collect(),
+        outbox_id: None,
     })
 }
 

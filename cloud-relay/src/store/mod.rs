@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod events;
+pub mod outbox;
 mod writer;
 
 use crate::security::SecurityEvent;
@@ -115,6 +116,8 @@ pub struct IngestBatch {
     pub ack: Option<(String, u64)>,
     /// Outbox items posted by a node, queued for sending.
     pub outbox: Vec<NewOutboxItem>,
+    /// Progress of the sender on queued items.
+    pub outbox_updates: Vec<outbox::OutboxUpdate>,
 }
 
 #[derive(Debug, Clone)]

@@ -151,6 +151,25 @@ fn apply_batch(
             ])?;
         outcome.outbox_new.push(n == 1);
     }
+    for u in &batch.outbox_updates {
+        super::outbox::apply_change(conn, u)?;
+        if let Some(payload) = &u.status_event {
+            let seq = next_seq(conn, cache, &u.node_id)?;
+            insert_event(
+                conn,
+                &u.node_id,
+                seq,
+                &new_event_id(),
+                "message_status",
+                now,
+                payload,
+            )?;
+            outcome.fates.push(EventFate::Appended {
+                node_id: u.node_id.clone(),
+                seq: seq as u64,
+            });
+        }
+    }
     if let Some((node, seq)) = &batch.ack {
         conn.prepare_cached(
             "UPDATE nodes SET acked_seq = max(acked_seq, min(?2, last_seq)), last_seen_at = ?3 WHERE id = ?1",
@@ -202,13 +221,7 @@ fn append_event(
     let id = new_event_id();
     match node {
         Some(node_id) => {
-            let seq = match cache.last_seq.get(&node_id) {
-                Some(s) => *s,
-                None => conn
-                    .prepare_cached("SELECT last_seq FROM nodes WHERE id = ?1")?
-                    .query_row(params![node_id], |r| r.get(0))?,
-            } + 1;
-            cache.last_seq.insert(node_id.clone(), seq);
+            let seq = next_seq(conn, cache, &node_id)?;
             insert_event(conn, &node_id, seq, &id, ev.kind.as_str(), now, &ev.payload)?;
             Ok(EventFate::Appended {
                 node_id,
@@ -224,6 +237,18 @@ fn append_event(
             Ok(EventFate::Unrouted)
         }
     }
+}
+
+/// The node's next seq, counted in the group cache and saved once at commit.
+fn next_seq(conn: &Connection, cache: &mut GroupCache, node_id: &str) -> Result<i64, StoreError> {
+    let seq = match cache.last_seq.get(node_id) {
+        Some(s) => *s,
+        None => conn
+            .prepare_cached("SELECT last_seq FROM nodes WHERE id = ?1")?
+            .query_row(params![node_id], |r| r.get(0))?,
+    } + 1;
+    cache.last_seq.insert(node_id.to_string(), seq);
+    Ok(seq)
 }
 
 fn insert_event(
