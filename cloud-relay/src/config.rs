@@ -61,6 +61,15 @@ impl SignatureMode {
     }
 }
 
+/// `RELAY_PROFILE`: production (the default) is strict about what only tests may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Production,
+    Development,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -72,6 +81,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RelayConfig {
+    /// `RELAY_PROFILE`: `production` or `development`.
+    pub profile: Profile,
     /// `RELAY_LISTEN`
     pub listen: String,
     /// `RELAY_DATA_DIR`: holds `relay.db` and `master.key`.
@@ -86,6 +97,29 @@ pub struct RelayConfig {
     pub log_format: LogFormat,
     pub meta: MetaConfig,
     pub send: SendConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long the event log keeps what it delivered, and what nobody read.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// `RELAY_RETENTION_ACKED_HOURS`: acknowledged events are purged after this.
+    pub acked_hours: u64,
+    /// `RELAY_RETENTION_UNACKED_DAYS`: unread events expire after this, counted and logged.
+    pub unacked_days: u64,
+    /// `RELAY_RETENTION_INTERVAL_SECS`: how often the purge runs.
+    pub interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            acked_hours: 24,
+            unacked_days: 7,
+            interval_secs: 600,
+        }
+    }
 }
 
 /// How queued replies are sent to the Graph API.
@@ -131,6 +165,7 @@ pub struct MetaConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
+            profile: Profile::Production,
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             max_body_bytes: 3 * 1024 * 1024,
@@ -139,6 +174,7 @@ impl Default for RelayConfig {
             log_format: LogFormat::Json,
             meta: MetaConfig::default(),
             send: SendConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -211,6 +247,15 @@ impl RelayConfig {
         if let Some(v) = env.get("RELAY_LISTEN") {
             cfg.listen = v;
         }
+        if let Some(v) = env.get("RELAY_PROFILE") {
+            match v.trim() {
+                "production" => cfg.profile = Profile::Production,
+                "development" => cfg.profile = Profile::Development,
+                _ => problems.push(format!(
+                    "RELAY_PROFILE={v:?} must be production or development"
+                )),
+            }
+        }
         if let Some(v) = env.get("RELAY_DATA_DIR") {
             cfg.data_dir = PathBuf::from(v);
         }
@@ -272,6 +317,18 @@ impl RelayConfig {
         number("RELAY_SEND_RETRY_BASE_MS", &mut cfg.send.retry_base_ms);
         number("RELAY_SEND_RETRY_MAX_MS", &mut cfg.send.retry_max_ms);
         number("RELAY_SEND_TIMEOUT_MS", &mut cfg.send.timeout_ms);
+        number(
+            "RELAY_RETENTION_ACKED_HOURS",
+            &mut cfg.retention.acked_hours,
+        );
+        number(
+            "RELAY_RETENTION_UNACKED_DAYS",
+            &mut cfg.retention.unacked_days,
+        );
+        number(
+            "RELAY_RETENTION_INTERVAL_SECS",
+            &mut cfg.retention.interval_secs,
+        );
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -430,6 +487,7 @@ mod example_file {
         let table: toml::Table = toml::from_str(text).unwrap();
         let meta = table["meta"].as_table().unwrap();
         for key in [
+            "profile",
             "listen",
             "data_dir",
             "max_body_bytes",
@@ -440,6 +498,13 @@ mod example_file {
             assert!(
                 table.contains_key(key),
                 "{key} missing from config.example.toml"
+            );
+        }
+        let retention = table["retention"].as_table().unwrap();
+        for key in ["acked_hours", "unacked_days", "interval_secs"] {
+            assert!(
+                retention.contains_key(key),
+                "retention.{key} missing from config.example.toml"
             );
         }
         let send = table["send"].as_table().unwrap();

@@ -16,6 +16,7 @@ pub const DEMO_PHONE_NUMBER_ID: &str = "109876543210987";
 
 pub fn prepare(config: Option<&Path>) -> anyhow::Result<RelayConfig> {
     let mut cfg = RelayConfig::load(config, &ProcessEnv).map_err(|e| anyhow::anyhow!(e))?;
+    cfg.profile = crate::config::Profile::Development;
     if cfg.log == "info" {
         cfg.log_format = crate::config::LogFormat::Text;
     }

@@ -58,6 +58,7 @@ pub struct Metrics {
     duplicates: AtomicU64,
     security_events: Mutex<BTreeMap<&'static str, u64>>,
     ingest: Histogram,
+    expired_unread: Counter2,
 }
 
 impl Metrics {
@@ -79,6 +80,10 @@ impl Metrics {
             *m.entry(kind.as_str()).or_default() += 1;
         }
     }
+    pub fn expired_unread(&self, node_id: &str, n: u64) {
+        self.expired_unread.inc(node_id, "", n);
+    }
+
     pub fn ingest_latency(&self, d: Duration) {
         let secs = d.as_secs_f64();
         for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
@@ -94,7 +99,7 @@ impl Metrics {
 
     /// Renders every metric; `unrouted` is read from the database at scrape time so it is
     /// right even when another process (`route add`) changed it.
-    pub fn render(&self, unrouted: Option<u64>) -> String {
+    pub fn render(&self, unrouted: Option<u64>, nodes: &[crate::store::NodeGauge]) -> String {
         let mut out = String::with_capacity(4096);
         counter2(
             &mut out,
@@ -144,6 +149,56 @@ impl Metrics {
                 out,
                 "# HELP resto_unrouted_messages Events kept for accounts with no route yet.\n# TYPE resto_unrouted_messages gauge\nresto_unrouted_messages {n}"
             );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP resto_events_expired_unread_total Events purged before their node read them (alert on any).\n# TYPE resto_events_expired_unread_total counter"
+        );
+        for ((node, _), v) in self.expired_unread.snapshot() {
+            let _ = writeln!(
+                out,
+                "resto_events_expired_unread_total{{node=\"{}\"}} {v}",
+                escape(&node)
+            );
+        }
+        let now = chrono::Utc::now();
+        let age = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| {
+                    (now - t.with_timezone(&chrono::Utc))
+                        .num_milliseconds()
+                        .max(0) as f64
+                        / 1000.0
+                })
+        };
+        let _ = writeln!(out, "# HELP resto_node_backlog Events not yet acknowledged by the node.\n# TYPE resto_node_backlog gauge");
+        for n in nodes {
+            let _ = writeln!(
+                out,
+                "resto_node_backlog{{node=\"{}\"}} {}",
+                escape(&n.node_id),
+                n.backlog
+            );
+        }
+        let _ = writeln!(out, "# HELP resto_node_oldest_unacked_age_seconds Age of the oldest event the node has not acknowledged (0 when none).\n# TYPE resto_node_oldest_unacked_age_seconds gauge");
+        for n in nodes {
+            let _ = writeln!(
+                out,
+                "resto_node_oldest_unacked_age_seconds{{node=\"{}\"}} {}",
+                escape(&n.node_id),
+                age(&n.oldest_unacked_at).unwrap_or(0.0)
+            );
+        }
+        let _ = writeln!(out, "# HELP resto_node_last_seen_age_seconds Seconds since the node last polled (absent: never).\n# TYPE resto_node_last_seen_age_seconds gauge");
+        for n in nodes {
+            if let Some(a) = age(&n.last_seen_at) {
+                let _ = writeln!(
+                    out,
+                    "resto_node_last_seen_age_seconds{{node=\"{}\"}} {a}",
+                    escape(&n.node_id)
+                );
+            }
         }
         let _ = writeln!(
             out,
@@ -202,7 +257,7 @@ mod tests {
         m.ingest_latency(Duration::from_millis(15));
         m.webhook_request("wa", "stored");
         m.inbound_message("wa", "text");
-        let text = m.render(Some(3));
+        let text = m.render(Some(3), &[]);
         assert!(text.contains("resto_ingest_duration_seconds_bucket{le=\"0.0005\"} 1"));
         assert!(text.contains("resto_ingest_duration_seconds_bucket{le=\"0.02\"} 2"));
         assert!(text.contains("resto_ingest_duration_seconds_count 2"));

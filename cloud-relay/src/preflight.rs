@@ -1,6 +1,6 @@
 //! `resto-relay preflight`: every problem at once, so an operator fixes them in one pass.
 
-use crate::config::{RelayConfig, SignatureMode};
+use crate::config::{Profile, RelayConfig, SignatureMode};
 use crate::store;
 use std::os::unix::fs::PermissionsExt;
 use std::process::ExitCode;
@@ -46,6 +46,10 @@ pub fn check(cfg: &RelayConfig) -> Findings {
         );
     }
     match url::Url::parse(&cfg.meta.graph_url) {
+        Ok(u) if cfg.profile == Profile::Production && is_local(&u) => f.problems.push(format!(
+            "META_GRAPH_URL={u} points at this machine: replies would never reach Meta. Use \
+             https://graph.facebook.com/v25.0 (a local Graph URL needs RELAY_PROFILE=development)"
+        )),
         Ok(u) if u.scheme() == "https" => {}
         Ok(u) => f.warnings.push(format!(
             "META_GRAPH_URL={} is not https: fine for tests against a fake Graph server, never in production",
@@ -58,6 +62,15 @@ pub fn check(cfg: &RelayConfig) -> Findings {
     }
     check_data_dir(cfg, &mut f);
     f
+}
+
+fn is_local(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        None => true,
+    }
 }
 
 fn check_data_dir(cfg: &RelayConfig, f: &mut Findings) {
@@ -165,6 +178,24 @@ mod tests {
         assert!(all.contains("RELAY_LISTEN"), "{all}");
         assert!(all.contains("META_SIGNATURE_REQUIRED=off"), "{all}");
         assert!(all.contains("META_VERIFY_TOKEN"), "{all}");
+        std::fs::remove_dir_all(&cfg.data_dir).ok();
+    }
+
+    #[test]
+    fn a_loopback_graph_url_is_refused_in_production_only() {
+        let mut cfg = RelayConfig {
+            data_dir: std::env::temp_dir().join(format!("relay-pf-{}", ulid::Ulid::new())),
+            ..Default::default()
+        };
+        cfg.meta.app_secret = Secret::new("s");
+        cfg.meta.verify_token = Secret::new("v");
+        cfg.meta.graph_url = "http://127.0.0.1:9999/v25.0".into();
+        assert!(check(&cfg)
+            .problems
+            .iter()
+            .any(|p| p.contains("META_GRAPH_URL")));
+        cfg.profile = Profile::Development;
+        assert!(check(&cfg).problems.is_empty());
         std::fs::remove_dir_all(&cfg.data_dir).ok();
     }
 

@@ -55,6 +55,7 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             outbox_ready: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
+        tokio::spawn(retention_job(state.clone()));
         axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -65,6 +66,36 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
         tracing::info!("resto-relay stopped");
         anyhow::Ok(())
     })
+}
+
+/// Purges the event log on an interval (cron schedules arrive with the operations work).
+async fn retention_job(app: Arc<AppState>) {
+    let r = &app.config.retention;
+    let policy = crate::store::retention::RetentionPolicy {
+        acked_grace: chrono::Duration::hours(r.acked_hours as i64),
+        keep_unacked: chrono::Duration::days(r.unacked_days as i64),
+        keep_dedupe_keys: chrono::Duration::days(r.unacked_days.max(7) as i64 + 1),
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(r.interval_secs.max(1)));
+    loop {
+        tick.tick().await;
+        match app.store.purge(policy).await {
+            Ok(report) => {
+                for (node, n) in &report.expired_unread {
+                    app.metrics.expired_unread(node, *n);
+                    tracing::error!(node_id = %node, expired = n, "events EXPIRED UNREAD: the node did not poll for longer than the retention; these customer messages were never delivered");
+                }
+                if report.acked_purged > 0 || report.dedupe_keys_purged > 0 {
+                    tracing::info!(
+                        acked_purged = report.acked_purged,
+                        dedupe_keys_purged = report.dedupe_keys_purged,
+                        "retention pass"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "retention pass failed; will retry"),
+        }
+    }
 }
 
 fn warn_about_signature_mode(mode: SignatureMode) {

@@ -59,6 +59,23 @@ fn a_poll_answers_at_once_with_the_events_past_after() {
         })
         .unwrap();
     assert_eq!(acked, 2, "after=2 acknowledged everything up to 2");
+    let m = relay.metrics();
+    assert!(
+        m.contains(&format!("resto_node_backlog{{node=\"{node}\"}} 3")),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "resto_node_last_seen_age_seconds{{node=\"{node}\"}}"
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "resto_node_oldest_unacked_age_seconds{{node=\"{node}\"}}"
+        )),
+        "{m}"
+    );
 }
 
 #[test]

@@ -20,12 +20,13 @@ pub async fn health(State(app): State<Arc<AppState>>) -> Response {
 
 pub async fn metrics(State(app): State<Arc<AppState>>) -> Response {
     let unrouted = app.store.unrouted_count().await.ok();
+    let nodes = app.store.node_gauges().await.unwrap_or_default();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(unrouted),
+        app.metrics.render(unrouted, &nodes),
     )
         .into_response()
 }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod events;
 pub mod outbox;
+pub mod retention;
 mod writer;
 
 use crate::security::SecurityEvent;
@@ -88,6 +89,14 @@ pub fn pending_migrations(path: &Path) -> Result<Vec<String>, StoreError> {
         .filter(|m| !applied.contains(&m.version()))
         .map(|m| m.to_string())
         .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeGauge {
+    pub node_id: String,
+    pub backlog: u64,
+    pub oldest_unacked_at: Option<String>,
+    pub last_seen_at: Option<String>,
 }
 
 /// An event to append: routed to a node's log, or parked as unrouted.
@@ -207,6 +216,41 @@ impl Store {
         }
         self.read(|c| Ok(c.query_row("SELECT count(*) FROM nodes", [], |_| Ok(()))?))
             .await
+    }
+
+    /// Runs one retention pass on its own connection (short per-node transactions).
+    pub async fn purge(
+        &self,
+        policy: retention::RetentionPolicy,
+    ) -> Result<retention::PurgeReport, StoreError> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = open_connection(&path)?;
+            retention::purge(&mut conn, chrono::Utc::now(), &policy)
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("purge task failed: {e}")))?
+    }
+
+    /// Per-node health for the metrics page.
+    pub async fn node_gauges(&self) -> Result<Vec<NodeGauge>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT n.id, n.last_seq - n.acked_seq, \
+                        (SELECT e.received_at FROM events e WHERE e.node_id = n.id AND e.seq > n.acked_seq ORDER BY e.seq LIMIT 1), \
+                        n.last_seen_at FROM nodes n",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(NodeGauge {
+                    node_id: r.get(0)?,
+                    backlog: r.get::<_, i64>(1)?.max(0) as u64,
+                    oldest_unacked_at: r.get(2)?,
+                    last_seen_at: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     pub async fn unrouted_count(&self) -> Result<u64, StoreError> {
