@@ -3,6 +3,7 @@
 //! so that a change to the contract is a compile error on both sides, not a runtime surprise.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod hmac;
 pub mod inbound;
 pub mod outbound;
@@ -13,4 +14,4 @@ pub use inbound::{
     Attachment, InboundMessage, Location, MessageKind, MessageStatus, OrderItem, Provider,
     StatusError,
 };
-pub use wire::{Event, EventKind};
+pub use wire::{Event, EventKind, EventsPage};

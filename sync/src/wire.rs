@@ -43,3 +43,10 @@ pub struct Event {
     pub received_at: String,
     pub payload: Value,
 }
+
+/// The answer of `GET /v1/sync/events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsPage {
+    pub events: Vec<Event>,
+    pub next_after: u64,
+}
