@@ -1,42 +1,183 @@
-//! resto-edge: skeleton until the edge store and ordering issue lands.
+//! resto-edge: the restaurant's daemon. For now: its store, enrollment and the sync channel
+//! with the relay; the ordering engine and console arrive with their issues.
 #![forbid(unsafe_code)]
 
-use clap::{Parser, Subcommand};
+mod apply;
+mod config;
+mod store;
+mod sync_worker;
 
-mod embedded {
-    refinery::embed_migrations!("../migrations/edge");
-}
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "resto-edge", version, about = "RestoBot edge daemon")]
 struct Cli {
+    /// Directory holding edge.db and edge.toml.
+    #[arg(
+        long,
+        global = true,
+        env = "EDGE_DATA_DIR",
+        default_value = "./data/edge"
+    )]
+    data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply the edge database migrations to DB_FILE.
+    /// Create or update the database schema, then exit.
     Migrate {
-        #[arg(long, env = "EDGE_DB", default_value = "./data/edge.db")]
-        db: std::path::PathBuf,
+        /// Database file (default: <data dir>/edge.db).
+        #[arg(long, env = "EDGE_DB")]
+        db: Option<PathBuf>,
     },
+    /// Write this device's relay URL, node id and secret to <data dir>/edge.toml (mode 0600).
+    Enroll {
+        #[arg(long)]
+        relay: String,
+        #[arg(long)]
+        node_id: String,
+        /// File holding the node secret printed by `resto-relay node add`.
+        #[arg(long)]
+        secret_file: PathBuf,
+    },
+    /// Run the daemon: sync with the relay, drain the outbox.
+    Run,
+    /// Print the sync status: connected or offline since when, outbox backlog, last sync.
+    Status,
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let db_path = cli.data_dir.join("edge.db");
+    match cli.command {
         Command::Migrate { db } => {
-            if let Some(dir) = db.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut conn = rusqlite::Connection::open(&db)?;
-            let report = embedded::migrations::runner().run(&mut conn)?;
-            println!(
-                "applied {} migration(s) to {}",
-                report.applied_migrations().len(),
-                db.display()
-            );
-            Ok(())
+            let path = db.unwrap_or(db_path);
+            store::open(&path)?;
+            println!("{}: schema is up to date", path.display());
+        }
+        Command::Enroll {
+            relay,
+            node_id,
+            secret_file,
+        } => enroll(&cli.data_dir, &relay, &node_id, &secret_file)?,
+        Command::Status => status(&db_path)?,
+        Command::Run => {
+            let cfg = config::EdgeConfig::load(&cli.data_dir).map_err(|e| anyhow::anyhow!(e))?;
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("EDGE_LOG").unwrap_or_else(|_| {
+                        tracing_subscriber::EnvFilter::new("info,refinery_core=warn")
+                    }),
+                )
+                .json()
+                .flatten_event(true)
+                .with_writer(std::io::stderr)
+                .init();
+            let conn = store::open(&db_path)?;
+            let db = Arc::new(Mutex::new(conn));
+            let client = resto_sync::client::SyncClient::new(
+                &cfg.relay_url,
+                &cfg.node_id,
+                &cfg.node_secret.0,
+                Duration::from_secs(10),
+            )?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                tracing::info!(node_id = %cfg.node_id, relay = %cfg.relay_url, "resto-edge running");
+                let poll = tokio::spawn(sync_worker::poll_loop(db.clone(), client.clone(), cfg.poll_wait_secs));
+                let drain = tokio::spawn(sync_worker::drain_loop(db, client));
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = poll => {}
+                    _ = drain => {}
+                }
+            });
         }
     }
+    Ok(())
+}
+
+fn enroll(
+    data_dir: &std::path::Path,
+    relay: &str,
+    node_id: &str,
+    secret_file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let secret = std::fs::read_to_string(secret_file)
+        .with_context(|| format!("cannot read --secret-file {}", secret_file.display()))?
+        .trim()
+        .to_string();
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!(
+            "{} does not hold a node secret (64 hex characters from `resto-relay node add`)",
+            secret_file.display()
+        );
+    }
+    if !(relay.starts_with("https://") || relay.starts_with("http://")) {
+        bail!("--relay must be an http(s) URL such as https://relay.example.com");
+    }
+    let cfg = config::EdgeConfig {
+        relay_url: relay.trim_end_matches('/').to_string(),
+        node_id: node_id.to_string(),
+        node_secret: config::Secret(secret),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(data_dir)?;
+    let path = config::config_path(data_dir);
+    let text = toml::to_string(&cfg)?;
+    write_private(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "enrolled node {node_id} with relay {}; configuration written to {} (mode 0600)",
+        cfg.relay_url,
+        path.display()
+    );
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(contents)?;
+    f.sync_all()
+}
+
+fn status(db_path: &std::path::Path) -> anyhow::Result<()> {
+    let c = store::open(db_path)?;
+    let (cursor, last_sync, offline): (i64, Option<String>, Option<String>) = c.query_row(
+        "SELECT cursor, last_sync_at, offline_since FROM sync_state WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (backlog, oldest): (i64, Option<String>) =
+        c.query_row("SELECT count(*), min(created_at) FROM outbox", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let state = match &offline {
+        Some(since) => format!("offline since {since}"),
+        None if last_sync.is_some() => "connected".into(),
+        None => "never synced".into(),
+    };
+    println!(
+        "{}",
+        serde_json::json!({"state": state, "cursor": cursor, "last_sync_at": last_sync, "offline_since": offline,
+            "outbox_backlog": backlog, "oldest_outbox_item": oldest})
+    );
+    Ok(())
 }

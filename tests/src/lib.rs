@@ -439,3 +439,93 @@ pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     }
     panic!("timed out after {secs} s waiting for: {what}");
 }
+
+/// A running `resto-edge run`, enrolled with a relay, with its own data directory.
+pub struct Edge {
+    pub dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Edge {
+    /// Enrolls (writing the secret to a file first, as a technician would) and starts it.
+    pub fn enroll_and_start(relay_url: &str, node_id: &str, secret: &str) -> Edge {
+        let dir = temp_dir("edge");
+        let secret_file = dir.join("node.secret");
+        std::fs::write(&secret_file, secret).expect("secret file");
+        let out = Command::new(program("resto-edge"))
+            .env("EDGE_DATA_DIR", &dir)
+            .args([
+                "enroll",
+                "--relay",
+                relay_url,
+                "--node-id",
+                node_id,
+                "--secret-file",
+            ])
+            .arg(&secret_file)
+            .output()
+            .expect("resto-edge enroll");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut e = Edge { dir, child: None };
+        e.spawn();
+        e
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("edge.log"))
+            .expect("log");
+        let child = Command::new(program("resto-edge"))
+            .env("EDGE_DATA_DIR", &self.dir)
+            .env("EDGE_LOG", "info")
+            .arg("run")
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn resto-edge");
+        self.child = Some(child);
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("edge.log")).unwrap_or_default()
+    }
+
+    /// A read-write connection, as the engine would use (WAL: safe beside the daemon).
+    pub fn db(&self) -> Connection {
+        let c = Connection::open(self.dir.join("edge.db")).expect("edge.db");
+        c.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        c
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.kill9();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}

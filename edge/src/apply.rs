@@ -1,0 +1,143 @@
+//! Applying relay events on the edge: each poll's batch in ONE transaction together with the
+//! new cursor, each event recorded in `applied_events` so a resent event is never applied
+//! twice (effectively-once).
+
+use crate::store::now;
+use resto_sync::{Event, EventKind, InboundMessage, MessageStatus};
+use rusqlite::{params, Connection, Transaction};
+
+/// What one batch did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub applied: usize,
+    pub skipped_duplicates: usize,
+}
+
+/// Applies `events` and moves the cursor to `next_after`, atomically.
+pub fn apply_batch(
+    conn: &mut Connection,
+    events: &[Event],
+    next_after: u64,
+) -> rusqlite::Result<Applied> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut out = Applied::default();
+    let at = now();
+    for ev in events {
+        let fresh = tx.execute(
+            "INSERT OR IGNORE INTO applied_events (event_id, seq, applied_at) VALUES (?1, ?2, ?3)",
+            params![ev.id, ev.seq as i64, at],
+        )?;
+        if fresh == 0 {
+            out.skipped_duplicates += 1;
+            continue;
+        }
+        apply_event(&tx, ev)?;
+        out.applied += 1;
+    }
+    tx.execute(
+        "UPDATE sync_state SET cursor = max(cursor, ?1), last_sync_at = ?2, offline_since = NULL WHERE id = 1",
+        params![next_after as i64, at],
+    )?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The one place an event changes edge state. Inbound messages are handed to
+/// `on_inbound_message`, which the ordering engine owns (issue 4).
+fn apply_event(tx: &Transaction<'_>, ev: &Event) -> rusqlite::Result<()> {
+    match ev.kind {
+        EventKind::InboundMessage => {
+            match serde_json::from_value::<InboundMessage>(ev.payload.clone()) {
+                Ok(msg) => on_inbound_message(tx, &ev.id, &msg),
+                Err(e) => {
+                    tracing::error!(event_id = %ev.id, error = %e, "unreadable inbound message kept as raw");
+                    Ok(())
+                }
+            }
+        }
+        EventKind::MessageStatus => {
+            if let Ok(st) = serde_json::from_value::<MessageStatus>(ev.payload.clone()) {
+                tx.execute(
+                    "INSERT OR REPLACE INTO message_statuses (msg_id, status, outbox_id, at, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![st.msg_id, st.status, st.outbox_id, st.timestamp, ev.payload.to_string()],
+                )?;
+            }
+            Ok(())
+        }
+        EventKind::PaymentUpdate | EventKind::ConfigUpdate => Ok(()),
+    }
+}
+
+/// Stores the customer's message. The conversation engine plugs in here.
+pub fn on_inbound_message(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    msg: &InboundMessage,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO inbound_messages (provider, msg_id, event_id, user_id, kind, received_at, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            msg.provider.as_str(),
+            msg.msg_id,
+            event_id,
+            msg.user_id,
+            msg.kind.as_str(),
+            msg.timestamp,
+            serde_json::to_string(msg).unwrap_or_default()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn cursor(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|c| c as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(seq: u64, id: &str, text: &str) -> Event {
+        Event {
+            seq,
+            id: id.into(),
+            kind: EventKind::InboundMessage,
+            received_at: "2026-11-23T10:00:00.000Z".into(),
+            payload: json!({"provider": "wa", "account_id": "1", "user_id": "213", "msg_id": format!("wamid.{id}"),
+                "timestamp": "2026-11-23T10:00:00Z", "kind": "text", "text": text}),
+        }
+    }
+
+    #[test]
+    fn a_resent_event_is_applied_once_and_the_cursor_only_moves_forward() {
+        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let batch = vec![event(1, "evt_a", "salam"), event(2, "evt_b", "menu")];
+        assert_eq!(
+            apply_batch(&mut c, &batch, 2).unwrap(),
+            Applied {
+                applied: 2,
+                skipped_duplicates: 0
+            }
+        );
+        assert_eq!(
+            apply_batch(&mut c, &batch, 2).unwrap(),
+            Applied {
+                applied: 0,
+                skipped_duplicates: 2
+            }
+        );
+        assert_eq!(apply_batch(&mut c, &[], 1).unwrap().applied, 0);
+        assert_eq!(cursor(&c).unwrap(), 2);
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM inbound_messages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
