@@ -134,6 +134,8 @@ pub struct SendConfig {
     pub retry_max_ms: u64,
     /// `RELAY_SEND_TIMEOUT_MS`: timeout of one Graph API call.
     pub timeout_ms: u64,
+    /// `RELAY_SEND_LEASE_SECS`: a reply being sent when the relay died is retried after this.
+    pub lease_secs: u64,
 }
 
 impl Default for SendConfig {
@@ -143,6 +145,7 @@ impl Default for SendConfig {
             retry_base_ms: 1000,
             retry_max_ms: 300_000,
             timeout_ms: 10_000,
+            lease_secs: 60,
         }
     }
 }
@@ -317,6 +320,7 @@ impl RelayConfig {
         number("RELAY_SEND_RETRY_BASE_MS", &mut cfg.send.retry_base_ms);
         number("RELAY_SEND_RETRY_MAX_MS", &mut cfg.send.retry_max_ms);
         number("RELAY_SEND_TIMEOUT_MS", &mut cfg.send.timeout_ms);
+        number("RELAY_SEND_LEASE_SECS", &mut cfg.send.lease_secs);
         number(
             "RELAY_RETENTION_ACKED_HOURS",
             &mut cfg.retention.acked_hours,

@@ -72,6 +72,11 @@ impl EdgeConfig {
                 .map_err(|e| format!("cannot read NODE_SECRET_FILE {f}: {e}"))?;
             cfg.node_secret = Secret(s.trim().to_string());
         }
+        if let Some(v) = env("EDGE_POLL_WAIT_SECS") {
+            cfg.poll_wait_secs = v
+                .parse()
+                .map_err(|_| format!("EDGE_POLL_WAIT_SECS={v:?} is not a number of seconds"))?;
+        }
         if let Some(v) = env("EDGE_CONSOLE_LISTEN") {
             cfg.console_listen = v;
         }

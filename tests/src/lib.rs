@@ -490,6 +490,10 @@ impl Edge {
             .spawn()
             .expect("spawn resto-edge");
         self.child = Some(child);
+        // Ready once its database is migrated (the daemon migrates before it syncs).
+        wait_until(20, "resto-edge migrated its database", || {
+            self.count("SELECT count(*) FROM sync_state") == 1
+        });
     }
 
     pub fn kill9(&mut self) {

@@ -10,8 +10,6 @@ use resto_sync::{MessageStatus, StatusError};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a claimed item is leased: a relay killed mid-send retries it after this.
-const LEASE: Duration = Duration::from_secs(60);
 const BATCH: u32 = 32;
 
 pub async fn run(app: Arc<AppState>) {
@@ -42,7 +40,8 @@ pub async fn run(app: Arc<AppState>) {
             }
             continue;
         }
-        let until = at(LEASE);
+        // A relay killed mid-send retries the claimed items once the lease runs out.
+        let until = at(Duration::from_secs(app.config.send.lease_secs));
         let claims = due
             .iter()
             .map(|d| OutboxUpdate {
