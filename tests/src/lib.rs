@@ -1,6 +1,7 @@
 //! Harness for end-to-end tests of the real `resto-relay` (and later `resto-edge`) binaries:
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
+pub mod cut_proxy;
 pub mod fake_graph;
 
 use rusqlite::{Connection, OpenFlags};
@@ -444,11 +445,22 @@ pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 pub struct Edge {
     pub dir: PathBuf,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl Edge {
     /// Enrolls (writing the secret to a file first, as a technician would) and starts it.
     pub fn enroll_and_start(relay_url: &str, node_id: &str, secret: &str) -> Edge {
+        Edge::enroll_and_start_with(relay_url, node_id, secret, &[])
+    }
+
+    /// As `enroll_and_start`, with extra environment for `resto-edge run`.
+    pub fn enroll_and_start_with(
+        relay_url: &str,
+        node_id: &str,
+        secret: &str,
+        env: &[(&str, &str)],
+    ) -> Edge {
         let dir = temp_dir("edge");
         let secret_file = dir.join("node.secret");
         std::fs::write(&secret_file, secret).expect("secret file");
@@ -470,7 +482,15 @@ impl Edge {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut e = Edge { dir, child: None };
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut e = Edge {
+            dir,
+            child: None,
+            env,
+        };
         e.spawn();
         e
     }
@@ -484,6 +504,7 @@ impl Edge {
         let child = Command::new(program("resto-edge"))
             .env("EDGE_DATA_DIR", &self.dir)
             .env("EDGE_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("run")
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

@@ -236,3 +236,57 @@ fn sigkill_of_the_relay_while_sending_sends_every_item_and_counts_duplicates() {
         "only the claimed batch in flight at the kill may be sent twice, got {duplicates}"
     );
 }
+
+#[test]
+fn a_cut_link_heals_with_every_message_applied_once_in_order_and_the_outbox_drained() {
+    let relay = Relay::start(&[]);
+    let (node, secret) = relay.enroll_node("pizzeria");
+    relay.add_route("wa", PHONE, &node);
+    let proxy = resto_e2e::cut_proxy::CutProxy::start(&format!("127.0.0.1:{}", relay.port));
+    let edge =
+        Edge::enroll_and_start_with(&proxy.url, &node, &secret, &[("EDGE_POLL_WAIT_SECS", "2")]);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let (threads, per_thread) = (4, 150);
+    let senders = meta_burst(
+        relay.url("/webhooks/meta"),
+        threads,
+        per_thread,
+        acked.clone(),
+    );
+    let add_outbox = |from: usize, to: usize| {
+        let db = edge.db();
+        for i in from..to {
+            db.execute(
+                "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'send_message', '2026-11-23T10:00:00.000Z', ?2)",
+                rusqlite::params![format!("cut-{i:04}"), serde_json::json!({"provider": "wa", "account_id": PHONE, "to": "213", "message": {"type": "text", "text": "ok"}}).to_string()],
+            )
+            .unwrap();
+        }
+    };
+    wait_until(30, "traffic under way", || {
+        acked.load(Ordering::SeqCst) >= 100
+    });
+    proxy.blackhole();
+    add_outbox(0, 50);
+    std::thread::sleep(Duration::from_secs(2)); // the outage itself
+    proxy.reset();
+    add_outbox(50, 100);
+    std::thread::sleep(Duration::from_secs(2)); // the outage itself
+    let offline = edge.count("SELECT offline_since IS NOT NULL FROM sync_state");
+    proxy.restore();
+    for s in senders {
+        s.join().unwrap();
+    }
+    assert_eq!(offline, 1, "the edge noticed it was offline");
+    assert_applied_exactly_once_in_order(&edge, threads, per_thread);
+    wait_until(60, "the outbox drained after the link healed", || {
+        edge.count("SELECT count(*) FROM outbox") == 0
+    });
+    assert_eq!(
+        relay.count("SELECT count(*) FROM outbox_items WHERE id LIKE 'cut-%'"),
+        100
+    );
+    wait_until(30, "the edge is connected again", || {
+        edge.count("SELECT offline_since IS NULL FROM sync_state") == 1
+    });
+}
