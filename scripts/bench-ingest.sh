@@ -1,82 +1,191 @@
 #!/usr/bin/env bash
-# Durable webhook ingest vs a trivial axum handler, same machine, same load generator, same run.
-# Target (issue 2): relay req/s >= 50% of the trivial handler's at c=64, with relay p99 < 20 ms.
-#   DURATION=10 WARMUP=2 CONCURRENCY="1 16 64" scripts/bench-ingest.sh
+# Durable webhook ingest of the relay vs a trivial axum handler that answers 200: same machine,
+# same load generator (cloud-relay/examples/loadgen.rs), same run. Signed ~1 KB WhatsApp text
+# webhooks with distinct wamids, closed loop at each concurrency, fixed duration after a warm-up.
+# Target (issue 2): at c=64 the relay's req/s >= 50% of the trivial handler's, relay p99 < 20 ms.
+#
+#   scripts/bench-ingest.sh                               # c = 1 16 64, 10 s each after 2 s warm-up
+#   DURATION=5 WARMUP=1 CONCURRENCY="64" scripts/bench-ingest.sh
+#
+# Env: DURATION (10), WARMUP (2), CONCURRENCY ("1 16 64"), RELAY_PORT (18480), TRIVIAL_PORT
+# (18481), LOADGEN_THREADS (loadgen's tokio workers; default one per CPU).
+# Results: bench-results/ingest-<UTC timestamp>.jsonl (one loadgen JSON line per run, plus
+# durability and summary lines). Exit status: 0 when every run is clean (no errors, no non-200,
+# every 200 stored), whatever the PASS/MISS verdict; 1 otherwise.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
-SECRET=bench-app-secret
 RELAY_PORT=${RELAY_PORT:-18480}
 TRIVIAL_PORT=${TRIVIAL_PORT:-18481}
+LOADGEN_THREADS=${LOADGEN_THREADS:-}
+SECRET=bench-app-secret
+PHONE_NUMBER_ID=109876543210987
 
-command -v sqlite3 >/dev/null || { echo "bench-ingest: needs the sqlite3 CLI (apt-get install sqlite3) to check durability" >&2; exit 1; }
+for tool in curl python3; do
+  command -v "$tool" >/dev/null || { echo "bench-ingest: needs $tool" >&2; exit 1; }
+done
+have_sqlite=1
+if ! command -v sqlite3 >/dev/null; then
+  have_sqlite=0
+  echo "bench-ingest: sqlite3 CLI is missing (apt-get install sqlite3): the durability check (every 200 is a stored event) is SKIPPED" >&2
+fi
+
+echo "building release (resto-relay, loadgen, trivial_server)..."
 cargo build --release -q -p resto-relay --bin resto-relay --example loadgen --example trivial_server
-bin=target/release
+bin=${CARGO_TARGET_DIR:-target}/release
 relay=$bin/resto-relay
 loadgen=$bin/examples/loadgen
+trivial=$bin/examples/trivial_server
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+work=$(mktemp -d -t bench-ingest.XXXXXX)
+relay_pid=
+trivial_pid=
+stop() { # PID: SIGTERM, then SIGKILL after 5 s
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  stop "$relay_pid"
+  stop "$trivial_pid"
+  if [ "$rc" -ne 0 ] && [ -s "$work/relay.log" ]; then
+    echo "--- last lines of the relay's log ---" >&2
+    tail -n 20 "$work/relay.log" >&2
+  fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for port in "$RELAY_PORT" "$TRIVIAL_PORT"; do
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+    echo "bench-ingest: something already answers on 127.0.0.1:$port (set RELAY_PORT/TRIVIAL_PORT)" >&2
+    exit 1
+  fi
+done
 
 export RELAY_DATA_DIR=$work/relay RELAY_LISTEN=127.0.0.1:$RELAY_PORT META_APP_SECRET=$SECRET \
-  META_VERIFY_TOKEN=bench RELAY_LOG=warn
+  META_VERIFY_TOKEN=bench-verify META_SIGNATURE_REQUIRED=enforce RELAY_LOG=warn
+mkdir -p "$RELAY_DATA_DIR"
+$relay migrate >/dev/null
 node=$($relay node add bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')
-$relay route add --provider wa --account 109876543210987 --node "$node" >/dev/null
-$relay serve 2>"$work/relay.log" &
-relay_pid=$!; pids+=("$relay_pid")
-$bin/examples/trivial_server 127.0.0.1:$TRIVIAL_PORT &
-pids+=("$!")
+$relay route add --provider wa --account "$PHONE_NUMBER_ID" --node "$node" >/dev/null
 
-wait_up() { for _ in $(seq 100); do curl -fsS "http://$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench-ingest: $1 did not come up" >&2; exit 1; }
-wait_up 127.0.0.1:$RELAY_PORT
-wait_up 127.0.0.1:$TRIVIAL_PORT
+$relay serve 2>"$work/relay.log" &
+relay_pid=$!
+$trivial --listen "127.0.0.1:$TRIVIAL_PORT" 2>"$work/trivial.log" &
+trivial_pid=$!
+
+wait_up() { # NAME PID PORT
+  for _ in $(seq 200); do
+    kill -0 "$2" 2>/dev/null || { echo "bench-ingest: $1 exited during start-up" >&2; exit 1; }
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$3/healthz" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench-ingest: $1 did not answer /healthz on 127.0.0.1:$3 within 10 s" >&2
+  exit 1
+}
+wait_up relay "$relay_pid" "$RELAY_PORT"
+wait_up trivial_server "$trivial_pid" "$TRIVIAL_PORT"
 
 mkdir -p bench-results
 out=bench-results/ingest-$(date -u +%Y%m%dT%H%M%SZ).jsonl
-events() { sqlite3 "$RELAY_DATA_DIR/relay.db" 'SELECT count(*) FROM events'; }
-echo "machine: $(nproc) cores, $(uname -m); duration ${DURATION}s after ${WARMUP}s warm-up per run"
-for c in $CONCURRENCY; do
-  $loadgen 127.0.0.1:$TRIVIAL_PORT "$c" "$DURATION" "$SECRET" trivial "$WARMUP" | tee -a "$out"
-  before=$(events)
-  line=$($loadgen 127.0.0.1:$RELAY_PORT "$c" "$DURATION" "$SECRET" relay "$WARMUP")
-  echo "$line" | tee -a "$out"
-  after=$(events)
-  # Every 200 the loadgen counted must be a stored event (warm-up requests are stored too).
-  ok=$(echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["requests"]-r["non_200"])')
-  if [ $((after - before)) -lt "$ok" ]; then
-    echo "bench-ingest: DURABILITY FAILURE: $ok answered 200 but only $((after - before)) events stored" >&2; exit 1
-  fi
-  echo "  durability: $ok answered 200 in the measured window, $((after - before)) events stored (including warm-up)"
-done
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$relay_pid/status")
+db=$RELAY_DATA_DIR/relay.db
+events() { sqlite3 -cmd '.timeout 5000' "$db" 'SELECT count(*) FROM events'; }
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
-python3 - "$out" "$rss" <<'PY'
+threads_arg=()
+[ -n "$LOADGEN_THREADS" ] && threads_arg=(--threads "$LOADGEN_THREADS")
+run_load() { # TARGET PORT CONCURRENCY: prints loadgen's JSON line, fails without one
+  local line
+  line=$($loadgen --url "http://127.0.0.1:$2/webhooks/meta" --secret "$SECRET" \
+    --phone-number-id "$PHONE_NUMBER_ID" --concurrency "$3" --duration "$DURATION" \
+    --warmup "$WARMUP" --target "$1" "${threads_arg[@]}") || true
+  [ -n "$line" ] || { echo "bench-ingest: loadgen printed nothing ($1, c=$3)" >&2; exit 1; }
+  echo "$line"
+}
+
+echo "machine: $(nproc) CPUs, $(uname -m), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+echo "per run: ${WARMUP}s warm-up + ${DURATION}s measured; relay data in $work (on $(df -P "$work" | awk 'NR==2 {print $1}'))"
+for c in $CONCURRENCY; do
+  run_load trivial "$TRIVIAL_PORT" "$c" | tee -a "$out"
+
+  before=0
+  [ "$have_sqlite" = 1 ] && before=$(events)
+  line=$(run_load relay "$RELAY_PORT" "$c")
+  echo "$line" | tee -a "$out"
+  if [ "$have_sqlite" = 1 ]; then
+    after=$(events)
+    stored=$((after - before))
+    # total_200 counts every 200 of the run (warm-up and tail included); each one must be a row.
+    ok=$(echo "$line" | field total_200)
+    if [ "$stored" -ge "$ok" ]; then verdict=ok; else verdict=FAILED; fi
+    echo "  durability c=$c: $ok answered 200, events grew by $stored -> $verdict"
+    printf '{"durability":{"concurrency":%s,"answered_200":%s,"events_stored":%s,"ok":%s}}\n' \
+      "$c" "$ok" "$stored" "$([ "$verdict" = ok ] && echo true || echo false)" >>"$out"
+  fi
+done
+
+rss_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$relay_pid/status" 2>/dev/null || echo 0)
+stop "$relay_pid"
+relay_pid=
+stop "$trivial_pid"
+trivial_pid=
+
+python3 - "$out" "${rss_kib:-0}" "$have_sqlite" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-by = {}
-for r in rows:
-    by.setdefault(r["concurrency"], {})[r["target"]] = r
+path, rss_kib, have_sqlite = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+runs, dur = {}, {}
+for l in open(path):
+    r = json.loads(l)
+    if "target" in r:
+        runs.setdefault(r["concurrency"], {})[r["target"]] = r
+    elif "durability" in r:
+        dur[r["durability"]["concurrency"]] = r["durability"]
 print()
-print(f"{'c':>4} | {'trivial req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'relay req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | ratio")
+print(f"{'c':>4} | {'trivial req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'relay req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | stored")
+print("-" * 86)
 verdict = None
-for c in sorted(by):
-    t, r = by[c].get("trivial"), by[c].get("relay")
+for c in sorted(runs):
+    t, r = runs[c].get("trivial"), runs[c].get("relay")
     if not t or not r:
         continue
-    ratio = r["rps"] / t["rps"] if t["rps"] else 0
-    print(f"{c:>4} | {t['rps']:>13.0f} {t['p50_ms']:>7.2f} {t['p99_ms']:>7.2f} | {r['rps']:>11.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} | {ratio:.2f}")
-    if r["errors"] or r["non_200"]:
-        print(f"     relay: {r['non_200']} non-200, {r['errors']} connection errors")
+    ratio = r["rps"] / t["rps"] if t["rps"] else 0.0
+    d = dur.get(c)
+    stored = "n/a" if d is None else ("ok" if d["ok"] else "LOST")
+    print(f"{c:>4} | {t['rps']:>13.0f} {t['p50_ms']:>7.2f} {t['p99_ms']:>7.2f} | "
+          f"{r['rps']:>11.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} | {ratio:>5.2f} | {stored}")
+    for name, x in (("trivial", t), ("relay", r)):
+        if x["errors"] or x["non_200"]:
+            print(f"     {name}: {x['non_200']} non-200, {x['errors']} errors in the measured window")
     if c == 64:
-        verdict = (ratio >= 0.5, r["p99_ms"] < 20, ratio, r["p99_ms"])
-print(f"\nrelay peak RSS: {int(sys.argv[2]) / 1024:.1f} MiB")
-if verdict:
-    ok = verdict[0] and verdict[1]
-    print(f"target at c=64 (ratio >= 0.50, p99 < 20 ms): {'PASS' if ok else 'MISS'} (ratio {verdict[2]:.2f}, p99 {verdict[3]:.2f} ms)")
-print(f"results: {sys.argv[1]}")
+        verdict = (ratio, r["p99_ms"], not (r["errors"] or r["non_200"]) and (d is None or d["ok"]))
+clean = all(not (x["errors"] or x["non_200"] or x["ok_200"] == 0) for v in runs.values() for x in v.values())
+clean = clean and all(d["ok"] for d in dur.values())
+print()
+print(f"relay peak RSS (VmHWM): {rss_kib / 1024:.1f} MiB")
+if not have_sqlite:
+    print("durability check skipped: sqlite3 CLI missing")
+summary = {"relay_peak_rss_kib": rss_kib, "clean": clean}
+if verdict is None:
+    print("target (c=64: ratio >= 0.50 and relay p99 < 20 ms): not evaluated, c=64 was not run")
+else:
+    ratio, p99, ok_run = verdict
+    hit = ratio >= 0.50 and p99 < 20.0 and ok_run
+    print(f"target (c=64: ratio >= 0.50 and relay p99 < 20 ms): {'PASS' if hit else 'MISS'} "
+          f"(ratio {ratio:.2f}, relay p99 {p99:.2f} ms{'' if ok_run else ', run not clean'})")
+    summary.update({"c64_ratio": round(ratio, 3), "c64_relay_p99_ms": p99, "target": "PASS" if hit else "MISS"})
+with open(path, "a") as f:
+    f.write(json.dumps({"summary": summary}) + "\n")
+print(f"results: {path}")
+if not clean:
+    print("bench-ingest: some run was not clean (errors, non-200, no 200 at all, or lost events)", file=sys.stderr)
+    sys.exit(1)
 PY

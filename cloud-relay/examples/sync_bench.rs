@@ -19,7 +19,15 @@ async fn main() {
     let a: Vec<String> = std::env::args().collect();
     match a.get(1).map(String::as_str) {
         Some("idle") => idle(&a[2], &a[3], a[4].parse().expect("COUNT")).await,
-        Some("send") => send(&a[2], &a[3], a[4].parse().expect("RATE"), a[5].parse().expect("SECONDS")).await,
+        Some("send") => {
+            send(
+                &a[2],
+                &a[3],
+                a[4].parse().expect("RATE"),
+                a[5].parse().expect("SECONDS"),
+            )
+            .await
+        }
         _ => {
             eprintln!("usage: sync_bench idle RELAY_URL DATA_DIR COUNT | send WEBHOOK_URL APP_SECRET RATE SECONDS");
             std::process::exit(2);
@@ -36,7 +44,9 @@ async fn idle(relay: &str, data_dir: &str, count: usize) {
     for i in 0..count {
         let node = admin::add_node(&mut conn, &format!("idle-{run}-{i}")).expect("add node");
         let secret = key.node_secret(&node.id, node.secret_generation);
-        clients.push(SyncClient::new(relay, &node.id, &secret, Duration::from_secs(30)).expect("client"));
+        clients.push(
+            SyncClient::new(relay, &node.id, &secret, Duration::from_secs(30)).expect("client"),
+        );
     }
     drop(conn);
     for c in clients {
@@ -69,10 +79,20 @@ async fn send(url: &str, secret: &str, rate: u64, seconds: u64) {
             "messages": [{"from": "213555019999", "id": format!("wamid.syncbench.{}.{i}", std::process::id()), "timestamp": now_ms.to_string(),
                           "type": "text", "text": {"body": "bench"}}]}}]}]})
         .to_string();
-        let sig = format!("sha256={}", hmac_sha256_hex(secret.as_bytes(), &[body.as_bytes()]));
+        let sig = format!(
+            "sha256={}",
+            hmac_sha256_hex(secret.as_bytes(), &[body.as_bytes()])
+        );
         let (client, url) = (client.clone(), url.to_string());
         tasks.push(tokio::spawn(async move {
-            client.post(url).header("x-hub-signature-256", sig).body(body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+            client
+                .post(url)
+                .header("x-hub-signature-256", sig)
+                .body(body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
         }));
     }
     let mut ok = 0;
@@ -81,5 +101,8 @@ async fn send(url: &str, secret: &str, rate: u64, seconds: u64) {
             ok += 1;
         }
     }
-    println!("sent {ok}/{total} in {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "sent {ok}/{total} in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
 }

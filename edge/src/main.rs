@@ -4,10 +4,12 @@
 
 mod apply;
 mod config;
+mod status;
 mod store;
 mod sync_worker;
 
 use anyhow::{bail, Context};
+use axum::response::IntoResponse;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -94,6 +96,7 @@ fn main() -> anyhow::Result<()> {
             rt.block_on(async move {
                 tracing::info!(node_id = %cfg.node_id, relay = %cfg.relay_url, "resto-edge running");
                 let poll = tokio::spawn(sync_worker::poll_loop(db.clone(), client.clone(), cfg.poll_wait_secs));
+                tokio::spawn(serve_status(cfg.console_listen.clone(), db.clone()));
                 let drain = tokio::spawn(sync_worker::drain_loop(db, client));
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
@@ -160,24 +163,50 @@ fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()>
 
 fn status(db_path: &std::path::Path) -> anyhow::Result<()> {
     let c = store::open(db_path)?;
-    let (cursor, last_sync, offline): (i64, Option<String>, Option<String>) = c.query_row(
-        "SELECT cursor, last_sync_at, offline_since FROM sync_state WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    let (backlog, oldest): (i64, Option<String>) =
-        c.query_row("SELECT count(*), min(created_at) FROM outbox", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    let state = match &offline {
-        Some(since) => format!("offline since {since}"),
-        None if last_sync.is_some() => "connected".into(),
-        None => "never synced".into(),
-    };
-    println!(
-        "{}",
-        serde_json::json!({"state": state, "cursor": cursor, "last_sync_at": last_sync, "offline_since": offline,
-            "outbox_backlog": backlog, "oldest_outbox_item": oldest})
-    );
+    println!("{}", serde_json::to_string(&status::read(&c)?)?);
     Ok(())
+}
+
+/// `GET /status` (JSON) and `GET /metrics` (Prometheus) on the console address; the console
+/// itself arrives with its issue.
+async fn serve_status(listen: String, db: sync_worker::Db) {
+    use axum::routing::get;
+    let read = move || {
+        let c = db.lock().unwrap_or_else(|p| p.into_inner());
+        status::read(&c)
+    };
+    let read2 = read.clone();
+    let app =
+        axum::Router::new()
+            .route(
+                "/status",
+                get(move || async move {
+                    match read() {
+                        Ok(s) => {
+                            axum::Json(serde_json::to_value(s).unwrap_or_default()).into_response()
+                        }
+                        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                            .into_response(),
+                    }
+                }),
+            )
+            .route(
+                "/metrics",
+                get(move || async move {
+                    match read2() {
+                        Ok(s) => status::metrics(&s).into_response(),
+                        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                            .into_response(),
+                    }
+                }),
+            );
+    match tokio::net::TcpListener::bind(&listen).await {
+        Ok(l) => {
+            tracing::info!(addr = %listen, "status and metrics listening");
+            let _ = axum::serve(l, app).await;
+        }
+        Err(e) => {
+            tracing::error!(addr = %listen, error = %e, "cannot listen for status; set EDGE_CONSOLE_LISTEN")
+        }
+    }
 }

@@ -402,12 +402,39 @@ impl Relay {
         assert_eq!(s, 200);
         body
     }
+
+    /// The current value of one Prometheus series, e.g. `resto_duplicates_total` or
+    /// `resto_inbound_messages_total{provider="wa",kind="text"}`.
+    pub fn metric(&self, series: &str) -> Option<f64> {
+        metric_value(&self.metrics(), series)
+    }
+}
+
+/// Value of the series named exactly `series` (name plus labels as printed) in Prometheus text.
+pub fn metric_value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .find(|(name, _)| name.trim() == series)
+        .and_then(|(_, v)| v.trim().parse().ok())
 }
 
 impl Drop for Relay {
     fn drop(&mut self) {
         self.kill9();
-        if !std::thread::panicking() {
+        if std::thread::panicking() {
+            // Keep the data dir and show the relay's own account of what happened.
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!(
+                "--- resto-relay log ({}), last {} lines ---",
+                self.dir.join("relay.log").display(),
+                tail.len()
+            );
+            for l in tail.iter().rev() {
+                eprintln!("{l}");
+            }
+        } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -444,6 +471,8 @@ pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 /// A running `resto-edge run`, enrolled with a relay, with its own data directory.
 pub struct Edge {
     pub dir: PathBuf,
+    /// Address of its status/metrics (and later console) listener.
+    pub console: String,
     child: Option<Child>,
     env: Vec<(String, String)>,
 }
@@ -482,12 +511,15 @@ impl Edge {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let env = env
+        let console = format!("127.0.0.1:{}", free_port());
+        let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        env.push(("EDGE_CONSOLE_LISTEN".into(), console.clone()));
         let mut e = Edge {
             dir,
+            console,
             child: None,
             env,
         };

@@ -55,6 +55,17 @@ fn messages_reach_the_edge_and_its_outbox_drains_to_the_relay() {
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(v["state"], "connected");
     assert_eq!(v["outbox_backlog"], 0);
+    let metrics = reqwest::blocking::get(format!("http://{}/metrics", edge.console))
+        .unwrap()
+        .text()
+        .unwrap();
+    for line in [
+        "resto_edge_connected 1",
+        "resto_edge_outbox_backlog 0",
+        "resto_edge_cursor ",
+    ] {
+        assert!(metrics.contains(line), "{line} missing in\n{metrics}");
+    }
 }
 
 #[test]

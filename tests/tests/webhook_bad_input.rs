@@ -1,6 +1,7 @@
 //! The bad-input catalogue: each case gets its status code, its security event where it is
 //! an attack, and nothing stored as a message. Afterwards the relay still works.
 
+use base64::Engine;
 use resto_e2e::{fixture, sign, Relay, APP_SECRET};
 
 fn nothing_stored(relay: &Relay) {
@@ -12,6 +13,7 @@ fn nothing_stored(relay: &Relay) {
 }
 
 fn still_works(relay: &Relay) {
+    assert_eq!(relay.get("/healthz").0, 200, "the relay is still healthy");
     relay.route_fixture_accounts();
     let (s, r) = relay.post_signed(&fixture("wa_text.json"));
     assert_eq!(
@@ -46,6 +48,7 @@ fn a_webhook_without_signature_is_refused_and_recorded() {
     );
     assert!(relay.has_security_event("SIGNATURE_MISSING"));
     nothing_stored(&relay);
+    still_works(&relay);
 }
 
 #[test]
@@ -59,17 +62,34 @@ fn a_webhook_with_a_wrong_signature_is_refused_and_recorded() {
     assert_eq!(relay.post_webhook(&body, Some("sha256=nothex")).0, 401);
     assert!(relay.has_security_event("SIGNATURE_INVALID"));
     nothing_stored(&relay);
+    still_works(&relay);
 }
 
 #[test]
 fn a_signature_over_a_reserialised_body_does_not_verify() {
-    let relay = Relay::start(&[]);
-    let wire = fixture("wa_text.json");
-    let sig = sign(APP_SECRET, &wire);
+    let vectors: serde_json::Value =
+        serde_json::from_slice(&fixture("signature_vectors.json")).unwrap();
+    let v = vectors["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "meta_wire_escapes")
+        .expect("meta_wire_escapes vector");
+    let secret = v["app_secret"].as_str().unwrap();
+    let header = v["header_to_check"].as_str().unwrap();
+    let wire = base64::engine::general_purpose::STANDARD
+        .decode(v["raw_body_base64"].as_str().unwrap())
+        .unwrap();
     let value: serde_json::Value = serde_json::from_slice(&wire).unwrap();
     let reserialised = serde_json::to_vec(&value).unwrap();
-    assert_ne!(wire, reserialised);
-    assert_eq!(relay.post_webhook(&reserialised, Some(&sig)).0, 401);
+    assert_ne!(wire, reserialised, "serde_json un-escapes \\uXXXX and \\/");
+    let relay = Relay::start(&[("META_APP_SECRET", secret)]);
+    assert_eq!(
+        relay.post_webhook(&wire, Some(header)).0,
+        200,
+        "Meta's header verifies the bytes Meta sent"
+    );
+    assert_eq!(relay.post_webhook(&reserialised, Some(header)).0, 401);
     assert!(relay.has_security_event("SIGNATURE_INVALID"));
     nothing_stored(&relay);
 }
@@ -86,6 +106,7 @@ fn a_webhook_signed_with_another_secret_is_refused() {
     );
     assert!(relay.has_security_event("SIGNATURE_INVALID"));
     nothing_stored(&relay);
+    still_works(&relay);
 }
 
 #[test]
@@ -164,14 +185,25 @@ fn a_token_in_the_query_string_is_refused_and_recorded() {
     let relay = Relay::start(&[]);
     let body = fixture("wa_text.json");
     let sig = sign(APP_SECRET, &body);
-    let (status, _) = relay.post_raw(
-        "/webhooks/meta?access_token=EAAB123",
-        body.clone(),
-        Some(&sig),
-    );
-    assert_eq!(status, 401);
-    assert!(relay.has_security_event("QUERY_TOKEN_REFUSED"));
+    let params = [
+        "access_token=EAAB123",
+        "token=abc",
+        "hub.verify_token=e2e-verify-token",
+        "secret=s3cr3t",
+        "key=k",
+    ];
+    for q in params {
+        let (status, _) = relay.post_raw(&format!("/webhooks/meta?{q}"), body.clone(), Some(&sig));
+        assert_eq!(status, 401, "?{q}");
+    }
+    let refused = relay
+        .security_events()
+        .iter()
+        .filter(|(t, _)| t == "QUERY_TOKEN_REFUSED")
+        .count();
+    assert_eq!(refused, params.len(), "{:?}", relay.security_events());
     nothing_stored(&relay);
+    still_works(&relay);
 }
 
 #[test]
@@ -206,6 +238,30 @@ fn other_http_methods_are_refused_with_405() {
         assert_eq!(r.status().as_u16(), 405, "{m}");
     }
     nothing_stored(&relay);
+    still_works(&relay);
+}
+
+/// A start-up log line that warns (WARNING / warn level) about the signature mode `mode`.
+fn loud_mode_warning(relay: &Relay, mode: &str) -> bool {
+    relay.log().lines().any(|l| {
+        let lower = l.to_lowercase();
+        (l.contains("WARNING") || l.contains("WARN") || lower.contains("\"level\":\"warn"))
+            && l.contains("META_SIGNATURE_REQUIRED")
+            && lower.contains(mode)
+    })
+}
+
+#[test]
+fn a_webhook_just_under_the_default_limit_is_stored() {
+    // Meta documents WhatsApp payloads of up to 3 MB: a 2.5 MiB body must not be refused.
+    let relay = Relay::start(&[]);
+    relay.route_fixture_accounts();
+    let mut body = fixture("wa_text.json");
+    let pad = vec![b' '; 5 * 512 * 1024];
+    let at = body.iter().rposition(|b| *b == b'}').unwrap();
+    body.splice(at..at, pad);
+    let (status, r) = relay.post_signed(&body);
+    assert_eq!((status, r["stored"].as_i64()), (200, Some(1)), "{r}");
 }
 
 #[test]
@@ -219,12 +275,7 @@ fn in_warn_mode_a_bad_signature_is_stored_and_recorded() {
     );
     assert_eq!(relay.stored_events(), 1);
     assert!(relay.has_security_event("SIGNATURE_INVALID"));
-    assert!(
-        relay
-            .log()
-            .contains("WARNING: META_SIGNATURE_REQUIRED=warn"),
-        "loud start-up warning"
-    );
+    assert!(loud_mode_warning(&relay, "warn"), "{}", relay.log());
 }
 
 #[test]
@@ -234,7 +285,7 @@ fn in_off_mode_an_unsigned_webhook_is_stored_without_an_event() {
     assert_eq!(relay.post_webhook(&fixture("wa_text.json"), None).0, 200);
     assert_eq!(relay.stored_events(), 1);
     assert!(relay.security_events().is_empty());
-    assert!(relay.log().contains("WARNING: META_SIGNATURE_REQUIRED=off"));
+    assert!(loud_mode_warning(&relay, "off"), "{}", relay.log());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use resto_e2e::{fixture, sign, wa_text, Relay, APP_SECRET};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_message_acknowledged_just_before_sigkill_is_there_after_restart() {
@@ -55,8 +56,14 @@ fn every_webhook_answered_200_during_a_burst_survives_sigkill() {
             })
         })
         .collect();
-    // Kill while requests are in flight.
+    // Kill while requests are in flight (a deadline, not a sleep: fail instead of hanging).
+    let deadline = Instant::now() + Duration::from_secs(30);
     while acked.lock().unwrap().len() < 300 {
+        assert!(
+            Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()),
+            "the burst never reached 300 acknowledged webhooks ({} so far)",
+            acked.lock().unwrap().len()
+        );
         std::thread::yield_now();
     }
     relay.kill9();
@@ -94,15 +101,22 @@ fn a_message_for_an_unrouted_account_is_kept_and_delivered_once_routed() {
     assert_eq!((status, r["stored"].as_i64()), (200, Some(1)));
     assert_eq!(relay.count("SELECT count(*) FROM unrouted_events"), 1);
     assert_eq!(relay.events().len(), 0);
-    assert!(relay.metrics().contains("resto_unrouted_messages 1"));
+    assert_eq!(relay.metric("resto_unrouted_messages"), Some(1.0));
 
     let node = relay.add_node("late-restaurant");
     relay.add_route("wa", "555000111", &node);
     assert_eq!(relay.count("SELECT count(*) FROM unrouted_events"), 0);
+    assert_eq!(
+        relay.count(&format!(
+            "SELECT count(*) FROM events WHERE node_id = '{node}'"
+        )),
+        1,
+        "the parked event now belongs to the routed node"
+    );
     let events = relay.events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1["text"], "allo?");
-    assert!(relay.metrics().contains("resto_unrouted_messages 0"));
+    assert_eq!(relay.metric("resto_unrouted_messages"), Some(0.0));
     // The next message for that account goes straight to the node.
     relay.post_signed(&wa_text("555000111", "wamid.unrouted.2", "encore"));
     assert_eq!(relay.events().len(), 2);
