@@ -103,23 +103,28 @@ field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])'
 
 threads_arg=()
 [ -n "$LOADGEN_THREADS" ] && threads_arg=(--threads "$LOADGEN_THREADS")
-run_load() { # TARGET PORT CONCURRENCY: prints loadgen's JSON line, fails without one
-  local line
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; } # utime + stime of PID
+run_load() { # TARGET PORT CONCURRENCY SERVER_PID: prints loadgen's JSON line plus server_cpu_s
+  local line t0 t1
+  t0=$(cpu_ticks "$4")
   line=$($loadgen --url "http://127.0.0.1:$2/webhooks/meta" --secret "$SECRET" \
     --phone-number-id "$PHONE_NUMBER_ID" --concurrency "$3" --duration "$DURATION" \
     --warmup "$WARMUP" --target "$1" "${threads_arg[@]}") || true
+  t1=$(cpu_ticks "$4")
   [ -n "$line" ] || { echo "bench-ingest: loadgen printed nothing ($1, c=$3)" >&2; exit 1; }
-  echo "$line"
+  echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); r["server_cpu_s"]=round(float(sys.argv[1]),2); print(json.dumps(r, separators=(",", ":")))' \
+    "$(awk -v a="$t0" -v b="$t1" -v hz="$clk_tck" 'BEGIN {print (b - a) / hz}')"
 }
 
 echo "machine: $(nproc) CPUs, $(uname -m), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 echo "per run: ${WARMUP}s warm-up + ${DURATION}s measured; relay data in $work (on $(df -P "$work" | awk 'NR==2 {print $1}'))"
 for c in $CONCURRENCY; do
-  run_load trivial "$TRIVIAL_PORT" "$c" | tee -a "$out"
+  run_load trivial "$TRIVIAL_PORT" "$c" "$trivial_pid" | tee -a "$out"
 
   before=0
   [ "$have_sqlite" = 1 ] && before=$(events)
-  line=$(run_load relay "$RELAY_PORT" "$c")
+  line=$(run_load relay "$RELAY_PORT" "$c" "$relay_pid")
   echo "$line" | tee -a "$out"
   if [ "$have_sqlite" = 1 ]; then
     after=$(events)
@@ -150,8 +155,10 @@ for l in open(path):
     elif "durability" in r:
         dur[r["durability"]["concurrency"]] = r["durability"]
 print()
-print(f"{'c':>4} | {'trivial req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'relay req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | stored")
-print("-" * 86)
+print(f"{'c':>4} | {'trivial req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'relay req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | stored | server CPU us/req trivial relay")
+print("-" * 117)
+def cpu_us(x):
+    return f"{x['server_cpu_s'] * 1e6 / x['sent']:.0f}" if x.get("sent") and "server_cpu_s" in x else "n/a"
 verdict = None
 for c in sorted(runs):
     t, r = runs[c].get("trivial"), runs[c].get("relay")
@@ -161,7 +168,8 @@ for c in sorted(runs):
     d = dur.get(c)
     stored = "n/a" if d is None else ("ok" if d["ok"] else "LOST")
     print(f"{c:>4} | {t['rps']:>13.0f} {t['p50_ms']:>7.2f} {t['p99_ms']:>7.2f} | "
-          f"{r['rps']:>11.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} | {ratio:>5.2f} | {stored}")
+          f"{r['rps']:>11.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} | {ratio:>5.2f} | {stored:>6} | "
+          f"{cpu_us(t):>24} {cpu_us(r):>5}")
     for name, x in (("trivial", t), ("relay", r)):
         if x["errors"] or x["non_200"]:
             print(f"     {name}: {x['non_200']} non-200, {x['errors']} errors in the measured window")

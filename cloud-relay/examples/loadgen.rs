@@ -384,6 +384,18 @@ fn parse_url(url: &str) -> Result<(String, String, String), String> {
     Ok((addr, authority.to_string(), path.to_string()))
 }
 
+/// CPU seconds (user + system) this process has used so far, from /proc (Linux; USER_HZ 100).
+fn own_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
@@ -418,6 +430,7 @@ async fn run(args: Args, addr: String, host: String, path: String) -> std::proce
         t ^ ((std::process::id() as u64) << 40) ^ rand::random::<u64>()
     };
     let start = Instant::now();
+    let cpu_start = own_cpu_s();
     let warmup_end = start + Duration::from_secs_f64(args.warmup);
     let plan = std::sync::Arc::new(Plan {
         addr,
@@ -444,6 +457,7 @@ async fn run(args: Args, addr: String, host: String, path: String) -> std::proce
         total.total_200 += r.total_200;
         total.sent += r.sent;
     }
+    let cpu_s = own_cpu_s() - cpu_start;
     all.sort_unstable();
     let ok = all.len() as u64;
     let body_bytes = {
@@ -451,7 +465,7 @@ async fn run(args: Args, addr: String, host: String, path: String) -> std::proce
         t.bytes.len() - t.body_start
     };
     println!(
-        "{{\"target\":{},\"concurrency\":{},\"duration_s\":{},\"requests\":{},\"non_200\":{},\"errors\":{},\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"ok_200\":{},\"total_200\":{},\"sent\":{},\"warmup_failures\":{},\"body_bytes\":{}}}",
+        "{{\"target\":{},\"concurrency\":{},\"duration_s\":{},\"requests\":{},\"non_200\":{},\"errors\":{},\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"ok_200\":{},\"total_200\":{},\"sent\":{},\"warmup_failures\":{},\"body_bytes\":{},\"loadgen_cpu_s\":{:.2}}}",
         json_str(&args.target),
         args.concurrency,
         args.duration,
@@ -467,6 +481,7 @@ async fn run(args: Args, addr: String, host: String, path: String) -> std::proce
         total.sent,
         total.warmup_failures,
         body_bytes,
+        cpu_s,
     );
     if ok == 0 {
         eprintln!("loadgen: no 200 answer in the measured window");

@@ -303,6 +303,29 @@ impl Relay {
         );
     }
 
+    /// `route add … --access-token-file`, the token written to a file first as an operator would.
+    pub fn add_route_with_token(&self, provider: &str, account: &str, node: &str, token: &str) {
+        let file = self.dir.join(format!("token-{provider}-{account}"));
+        std::fs::write(&file, token).expect("token file");
+        let out = self.cli(&[
+            "route",
+            "add",
+            "--provider",
+            provider,
+            "--account",
+            account,
+            "--node",
+            node,
+            "--access-token-file",
+            file.to_str().expect("utf-8 path"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Routes every account id that appears in the shared fixtures to one node.
     pub fn route_fixture_accounts(&self) -> String {
         let node = self.add_node("fixtures");

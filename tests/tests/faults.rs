@@ -195,23 +195,7 @@ fn sigkill_of_the_relay_while_sending_sends_every_item_and_counts_duplicates() {
         ("RELAY_SEND_RETRY_BASE_MS", "50"),
     ]);
     let (node, secret) = relay.enroll_node("pizzeria");
-    let token = relay.dir.join("token");
-    std::fs::write(&token, "EAAG-token").unwrap();
-    assert!(relay
-        .cli(&[
-            "route",
-            "add",
-            "--provider",
-            "wa",
-            "--account",
-            PHONE,
-            "--node",
-            &node,
-            "--access-token-file",
-            token.to_str().unwrap()
-        ])
-        .status
-        .success());
+    relay.add_route_with_token("wa", PHONE, &node, "EAAG-token");
     let n = 400;
     let items: Vec<serde_json::Value> = (0..n)
         .map(|i| serde_json::json!({"id": format!("send-{i:04}"), "kind": "send_message", "created_at": "2026-11-23T10:00:00.000Z",

@@ -15,21 +15,7 @@ fn relay_for(graph: &FakeGraph) -> (Relay, String, String) {
         ("RELAY_SEND_RETRY_BASE_MS", "50"),
     ]);
     let (node, secret) = relay.enroll_node("pizzeria");
-    let token = relay.dir.join("wa-token");
-    std::fs::write(&token, "EAAG-fake-token").unwrap();
-    let out = relay.cli(&[
-        "route",
-        "add",
-        "--provider",
-        "wa",
-        "--account",
-        PHONE,
-        "--node",
-        &node,
-        "--access-token-file",
-        token.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
     (relay, node, secret)
 }
 
@@ -186,23 +172,7 @@ fn retries_stop_after_the_configured_attempts() {
         ("RELAY_SEND_MAX_ATTEMPTS", "3"),
     ]);
     let (node, secret) = relay.enroll_node("n");
-    let token = relay.dir.join("t");
-    std::fs::write(&token, "tok").unwrap();
-    assert!(relay
-        .cli(&[
-            "route",
-            "add",
-            "--provider",
-            "wa",
-            "--account",
-            PHONE,
-            "--node",
-            &node,
-            "--access-token-file",
-            token.to_str().unwrap()
-        ])
-        .status
-        .success());
+    relay.add_route_with_token("wa", PHONE, &node, "tok");
     queue(
         &relay,
         &node,
