@@ -286,39 +286,33 @@ impl Relay {
     }
 
     pub fn add_route(&self, provider: &str, account: &str, node: &str) {
-        let out = self.cli(&[
-            "route",
-            "add",
-            "--provider",
-            provider,
-            "--account",
-            account,
-            "--node",
-            node,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.route_add(provider, account, node, None);
     }
 
     /// `route add … --access-token-file`, the token written to a file first as an operator would.
     pub fn add_route_with_token(&self, provider: &str, account: &str, node: &str, token: &str) {
-        let file = self.dir.join(format!("token-{provider}-{account}"));
-        std::fs::write(&file, token).expect("token file");
-        let out = self.cli(&[
-            "route",
-            "add",
-            "--provider",
-            provider,
-            "--account",
-            account,
-            "--node",
-            node,
-            "--access-token-file",
-            file.to_str().expect("utf-8 path"),
-        ]);
+        self.route_add(provider, account, node, Some(token));
+    }
+
+    fn route_add(&self, provider: &str, account: &str, node: &str, token: Option<&str>) {
+        let mut args = vec![
+            "route".to_string(),
+            "add".into(),
+            "--provider".into(),
+            provider.into(),
+            "--account".into(),
+            account.into(),
+            "--node".into(),
+            node.into(),
+        ];
+        if let Some(token) = token {
+            let file = self.dir.join(format!("token-{provider}-{account}"));
+            std::fs::write(&file, token).expect("token file");
+            args.push("--access-token-file".into());
+            args.push(file.display().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.cli(&args);
         assert!(
             out.status.success(),
             "{}",
