@@ -1,8 +1,10 @@
 //! Applying relay events on the edge: each poll's batch in ONE transaction together with the
 //! new cursor, each event recorded in `applied_events` so a resent event is never applied
-//! twice (effectively-once).
+//! twice (effectively-once). A customer message runs the conversation (`chat`) inside the
+//! same transaction: reply rows, order and cursor commit together or not at all.
 
-use crate::store::now;
+use crate::chat::{self, Kit};
+use chrono::{DateTime, Utc};
 use resto_sync::{Event, EventKind, InboundMessage, MessageStatus};
 use rusqlite::{params, Connection, Transaction};
 
@@ -13,15 +15,18 @@ pub struct Applied {
     pub skipped_duplicates: usize,
 }
 
-/// Applies `events` and moves the cursor to `next_after`, atomically.
+/// Applies `events` and moves the cursor to `next_after`, atomically. `now` is the clock the
+/// conversation sees (opening hours, order numbers, ETAs).
 pub fn apply_batch(
     conn: &mut Connection,
     events: &[Event],
     next_after: u64,
+    now: DateTime<Utc>,
 ) -> rusqlite::Result<Applied> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = Applied::default();
-    let at = now();
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut kit: Option<Kit> = None;
     for ev in events {
         let fresh = tx.execute(
             "INSERT OR IGNORE INTO applied_events (event_id, seq, applied_at) VALUES (?1, ?2, ?3)",
@@ -31,7 +36,7 @@ pub fn apply_batch(
             out.skipped_duplicates += 1;
             continue;
         }
-        apply_event(&tx, ev)?;
+        apply_event(&tx, ev, &mut kit, now)?;
         out.applied += 1;
     }
     tx.execute(
@@ -44,11 +49,26 @@ pub fn apply_batch(
 
 /// The one place an event changes edge state. Inbound messages are handed to
 /// `on_inbound_message`, which the ordering engine owns (issue 4).
-fn apply_event(tx: &Transaction<'_>, ev: &Event) -> rusqlite::Result<()> {
+fn apply_event(
+    tx: &Transaction<'_>,
+    ev: &Event,
+    kit: &mut Option<Kit>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     match ev.kind {
         EventKind::InboundMessage => {
             match serde_json::from_value::<InboundMessage>(ev.payload.clone()) {
-                Ok(msg) => on_inbound_message(tx, &ev.id, &msg),
+                Ok(msg) => {
+                    let fresh = on_inbound_message(tx, &ev.id, &msg)?;
+                    if fresh {
+                        let kit = match kit {
+                            Some(k) => k,
+                            None => kit.insert(Kit::load(tx)?),
+                        };
+                        chat::handle_message(tx, kit, &msg, now)?;
+                    }
+                    Ok(())
+                }
                 Err(e) => {
                     tracing::error!(event_id = %ev.id, error = %e, "unreadable inbound message kept as raw");
                     Ok(())
@@ -68,13 +88,14 @@ fn apply_event(tx: &Transaction<'_>, ev: &Event) -> rusqlite::Result<()> {
     }
 }
 
-/// Stores the customer's message. The conversation engine plugs in here.
+/// Stores the customer's message for the console; false when the same message (provider,
+/// msg_id) was already stored under another event, so it is not answered twice.
 pub fn on_inbound_message(
     tx: &Transaction<'_>,
     event_id: &str,
     msg: &InboundMessage,
-) -> rusqlite::Result<()> {
-    tx.execute(
+) -> rusqlite::Result<bool> {
+    let n = tx.execute(
         "INSERT OR IGNORE INTO inbound_messages (provider, msg_id, event_id, user_id, kind, received_at, payload) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -87,7 +108,7 @@ pub fn on_inbound_message(
             serde_json::to_string(msg).unwrap_or_default()
         ],
     )?;
-    Ok(())
+    Ok(n == 1)
 }
 
 pub fn cursor(conn: &Connection) -> rusqlite::Result<u64> {
@@ -119,20 +140,25 @@ mod tests {
         let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
         let batch = vec![event(1, "evt_a", "salam"), event(2, "evt_b", "menu")];
         assert_eq!(
-            apply_batch(&mut c, &batch, 2).unwrap(),
+            apply_batch(&mut c, &batch, 2, chrono::Utc::now()).unwrap(),
             Applied {
                 applied: 2,
                 skipped_duplicates: 0
             }
         );
         assert_eq!(
-            apply_batch(&mut c, &batch, 2).unwrap(),
+            apply_batch(&mut c, &batch, 2, chrono::Utc::now()).unwrap(),
             Applied {
                 applied: 0,
                 skipped_duplicates: 2
             }
         );
-        assert_eq!(apply_batch(&mut c, &[], 1).unwrap().applied, 0);
+        assert_eq!(
+            apply_batch(&mut c, &[], 1, chrono::Utc::now())
+                .unwrap()
+                .applied,
+            0
+        );
         assert_eq!(cursor(&c).unwrap(), 2);
         let n: i64 = c
             .query_row("SELECT count(*) FROM inbound_messages", [], |r| r.get(0))

@@ -2,11 +2,7 @@
 //! with the relay; the ordering engine and console arrive with their issues.
 #![forbid(unsafe_code)]
 
-mod apply;
-mod config;
-mod status;
-mod store;
-mod sync_worker;
+use resto_edge::{config, status, store, sync_worker};
 
 use anyhow::{bail, Context};
 use axum::response::IntoResponse;
@@ -52,6 +48,23 @@ enum Command {
     Run,
     /// Print the sync status: connected or offline since when, outbox backlog, last sync.
     Status,
+    /// The restaurant's menu (format of shared/fixtures/menus/demo_menu.json).
+    Menu {
+        #[command(subcommand)]
+        action: MenuAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MenuAction {
+    /// Replace the menu with FILE. A file with problems is refused whole, every problem
+    /// listed, and the current menu stays as it was.
+    Import { file: PathBuf },
+    /// Write the current menu as JSON (to stdout, or to --out FILE).
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             secret_file,
         } => enroll(&cli.data_dir, &relay, &node_id, &secret_file)?,
         Command::Status => status(&db_path)?,
+        Command::Menu { action } => menu_command(&db_path, action)?,
         Command::Run => {
             let cfg = config::EdgeConfig::load(&cli.data_dir).map_err(|e| anyhow::anyhow!(e))?;
             tracing_subscriber::fmt()
@@ -144,6 +158,48 @@ fn enroll(
         cfg.relay_url,
         path.display()
     );
+    Ok(())
+}
+
+fn menu_command(db_path: &std::path::Path, action: MenuAction) -> anyhow::Result<()> {
+    use resto_edge::{chat::PLACES, menu};
+    let mut conn = store::open(db_path)?;
+    match action {
+        MenuAction::Import { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let m = match menu::validate::parse_menu(&bytes, &PLACES.wilaya_codes()) {
+                Ok(m) => m,
+                Err(problems) => {
+                    eprintln!("{} was NOT imported; the current menu is unchanged. Fix these {} problem(s):", file.display(), problems.len());
+                    for p in &problems {
+                        eprintln!("  {p}");
+                    }
+                    std::process::exit(1);
+                }
+            };
+            let tx = conn.transaction()?;
+            menu::db::import(&tx, &m, &store::now())?;
+            tx.commit()?;
+            println!(
+                "menu imported: {} categories, {} items, {} delivery zones, {} FAQ entries",
+                m.categories.len(),
+                m.items().count(),
+                m.delivery.zones.len(),
+                m.faq.len()
+            );
+        }
+        MenuAction::Export { out } => {
+            let m = menu::db::load(&conn)?
+                .context("no menu yet; import one with `resto-edge menu import FILE`")?;
+            let text = serde_json::to_string_pretty(&m)? + "\n";
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
     Ok(())
 }
 

@@ -48,7 +48,9 @@ pub async fn poll_loop(db: Db, client: SyncClient, wait: u64) {
                 let db = db.clone();
                 let n = page.events.len();
                 let res = tokio::task::spawn_blocking(move || {
-                    with_db(&db, |c| apply_batch(c, &page.events, page.next_after))
+                    with_db(&db, |c| {
+                        apply_batch(c, &page.events, page.next_after, chrono::Utc::now())
+                    })
                 })
                 .await;
                 match res {

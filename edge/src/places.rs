@@ -1,0 +1,189 @@
+//! Algeria's wilayas and communes (`data/dz_*.json`), typo-tolerant lookup in French or
+//! Arabic, and the restaurant's delivery zone for a commune.
+
+use crate::lexicon::phrase_at;
+use crate::menu::{Menu, Zone, ZoneCommunes};
+use crate::text::{self, Token};
+use serde::Deserialize;
+
+const COMMUNES_JSON: &str = include_str!("../data/dz_communes.json");
+const WILAYAS_JSON: &str = include_str!("../data/dz_wilayas.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Commune {
+    pub code: String,
+    pub wilaya_code: String,
+    pub wilaya_code_58: String,
+    pub name_fr: String,
+    pub name_ar: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Wilaya {
+    pub code: String,
+    pub name_fr: String,
+    pub name_ar: String,
+}
+
+#[derive(Debug)]
+pub struct Places {
+    pub communes: Vec<Commune>,
+    pub wilayas: Vec<Wilaya>,
+    commune_names: Vec<(Vec<String>, usize)>,
+    wilaya_names: Vec<(Vec<String>, usize)>,
+}
+
+/// What a customer's words pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Commune(usize),
+    /// A wilaya named without a commune (e.g. "Oran").
+    Wilaya(usize),
+}
+
+impl Places {
+    pub fn embedded() -> Places {
+        let communes: Vec<Commune> =
+            serde_json::from_str(COMMUNES_JSON).expect("embedded communes are valid");
+        let wilayas: Vec<Wilaya> =
+            serde_json::from_str(WILAYAS_JSON).expect("embedded wilayas are valid");
+        let mut commune_names = Vec::new();
+        for (i, c) in communes.iter().enumerate() {
+            for n in std::iter::once(&c.name_fr)
+                .chain([&c.name_ar])
+                .chain(&c.aliases)
+            {
+                let words = text::phrase(n);
+                if !words.is_empty() {
+                    commune_names.push((words, i));
+                }
+            }
+        }
+        let wilaya_names = wilayas
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| [(text::phrase(&w.name_fr), i), (text::phrase(&w.name_ar), i)])
+            .filter(|(w, _)| !w.is_empty())
+            .collect();
+        Places {
+            communes,
+            wilayas,
+            commune_names,
+            wilaya_names,
+        }
+    }
+
+    pub fn wilaya_codes(&self) -> std::collections::HashSet<&str> {
+        self.wilayas.iter().map(|w| w.code.as_str()).collect()
+    }
+
+    pub fn wilaya(&self, code: &str) -> Option<&Wilaya> {
+        self.wilayas.iter().find(|w| w.code == code)
+    }
+
+    /// The place named in the message. Among equally good matches a commune of one of the
+    /// `preferred` wilayas (the restaurant's) wins: many commune names exist in several
+    /// wilayas. A commune beats a wilaya of the same name (Oran the commune is in Oran).
+    pub fn find(&self, toks: &[Token], preferred: &[&str]) -> Option<Place> {
+        let mut best: Option<((usize, usize, bool), Place)> = None;
+        let mut consider = |words: &[String], place: Place, preferred_hit: bool| {
+            for start in 0..toks.len() {
+                if let Some(edits) = phrase_at(toks, start, words, 4) {
+                    let key = (words.len(), usize::MAX - edits, preferred_hit);
+                    if best.as_ref().map(|(k, _)| key > *k).unwrap_or(true) {
+                        best = Some((key, place));
+                    }
+                }
+            }
+        };
+        for (words, i) in &self.commune_names {
+            let c = &self.communes[*i];
+            let pref = preferred.contains(&c.wilaya_code.as_str())
+                || preferred.contains(&c.wilaya_code_58.as_str());
+            consider(words, Place::Commune(*i), pref);
+        }
+        for (words, i) in &self.wilaya_names {
+            consider(words, Place::Wilaya(*i), false);
+        }
+        best.map(|(_, p)| p)
+    }
+}
+
+/// The delivery zone that serves `commune`: a zone listing it by name first, then a `"*"`
+/// zone of its wilaya (old or new numbering); `None` when the restaurant does not deliver there.
+pub fn zone_for<'m>(menu: &'m Menu, commune: &Commune) -> Option<&'m Zone> {
+    let in_wilaya =
+        |z: &&Zone| z.wilaya_code == commune.wilaya_code || z.wilaya_code == commune.wilaya_code_58;
+    let names: Vec<Vec<String>> = std::iter::once(&commune.name_fr)
+        .chain([&commune.name_ar])
+        .chain(&commune.aliases)
+        .map(|n| text::phrase(n))
+        .collect();
+    menu.delivery
+        .zones
+        .iter()
+        .filter(in_wilaya)
+        .find(|z| match &z.communes {
+            ZoneCommunes::Listed(list) => list.iter().any(|n| names.contains(&text::phrase(n))),
+            ZoneCommunes::All(_) => false,
+        })
+        .or_else(|| {
+            menu.delivery
+                .zones
+                .iter()
+                .filter(in_wilaya)
+                .find(|z| matches!(z.communes, ZoneCommunes::All(_)))
+        })
+}
+
+/// The zone used for a location pin: the catch-all zone of the restaurant's wilaya (we
+/// cannot tell the commune from coordinates on the device), else the dearest zone.
+pub fn zone_for_pin(menu: &Menu) -> Option<&Zone> {
+    let w = &menu.restaurant.wilaya_code;
+    menu.delivery
+        .zones
+        .iter()
+        .find(|z| &z.wilaya_code == w && matches!(z.communes, ZoneCommunes::All(_)))
+        .or_else(|| menu.delivery.zones.iter().max_by_key(|z| z.fee))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokens;
+
+    fn name(p: &Places, s: &str) -> Option<String> {
+        match p.find(&tokens(s), &["16"])? {
+            Place::Commune(i) => Some(format!(
+                "{} ({})",
+                p.communes[i].name_fr, p.communes[i].wilaya_code
+            )),
+            Place::Wilaya(i) => Some(format!("wilaya {}", p.wilayas[i].name_fr)),
+        }
+    }
+
+    #[test]
+    fn communes_are_found_in_french_arabic_and_with_typos() {
+        let p = Places::embedded();
+        assert_eq!(p.communes.len(), 1541);
+        assert_eq!(
+            name(&p, "je suis à Bab Ezzouar").as_deref(),
+            Some("Bab Ezzouar (16)")
+        );
+        assert_eq!(name(&p, "bab ezouar").as_deref(), Some("Bab Ezzouar (16)"));
+        assert_eq!(name(&p, "باب الزوار").as_deref(), Some("Bab Ezzouar (16)"));
+        assert_eq!(name(&p, "hydra svp").as_deref(), Some("Hydra (16)"));
+        assert_eq!(
+            name(&p, "rani f bordj el kifan").as_deref(),
+            Some("Bordj El Kiffan (16)")
+        );
+    }
+
+    #[test]
+    fn a_name_shared_by_several_wilayas_prefers_the_restaurants() {
+        let p = Places::embedded();
+        assert_eq!(name(&p, "Mohammadia").as_deref(), Some("Mohammadia (16)"));
+    }
+}
