@@ -163,8 +163,12 @@ pub fn handle_message(
         }
     }
     tx.execute(
-        "UPDATE customers SET lang = ?2, lang_explicit = ?3 WHERE id = ?1",
-        params![customer_id, step.lang.as_str(), step.lang_explicit],
+        "UPDATE customers SET lang = coalesce(?2, lang), lang_explicit = ?3 WHERE id = ?1",
+        params![
+            customer_id,
+            step.remember_lang.map(Lang::as_str),
+            step.lang_explicit
+        ],
     )?;
     let mut state = step.conv.clone();
     let cart = std::mem::take(&mut state.cart);

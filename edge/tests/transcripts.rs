@@ -90,7 +90,7 @@ impl Case {
             })
             .collect();
         self.conv = step.conv.clone();
-        self.customer.lang = Some(step.lang);
+        self.customer.lang = step.remember_lang.or(self.customer.lang);
         self.customer.lang_explicit = step.lang_explicit;
         for e in &step.effects {
             match e {

@@ -24,6 +24,7 @@ struct Run<'w, 'a> {
     conv: Conversation,
     lang: Lang,
     lang_explicit: bool,
+    lang_known: bool,
     /// The message as typed, for an address line.
     raw: String,
     /// Messages not understood before this one (the state's counter restarts at 0).
@@ -193,6 +194,7 @@ pub(super) fn step(
         customer,
         lang: customer.lang.unwrap_or(w.menu.restaurant.default_language),
         lang_explicit: customer.lang_explicit,
+        lang_known: customer.lang.is_some(),
         conv,
         raw: String::new(),
         missed: 0,
@@ -230,6 +232,7 @@ impl Run<'_, '_> {
         Step {
             conv: self.conv,
             lang: self.lang,
+            remember_lang: self.lang_known.then_some(self.lang),
             lang_explicit: self.lang_explicit,
             says: self.says,
             effects: self.effects,
@@ -243,6 +246,7 @@ impl Run<'_, '_> {
         if let Some(l) = language_switch(&toks) {
             self.lang = l;
             self.lang_explicit = true;
+            self.lang_known = true;
             self.say(Say::LanguageSet);
             self.reprompt();
             return;
@@ -255,6 +259,7 @@ impl Run<'_, '_> {
                 } else {
                     Lang::Fr
                 };
+                self.lang_known = true;
             }
         }
         match msg.kind {

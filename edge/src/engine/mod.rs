@@ -197,7 +197,11 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub conv: Conversation,
+    /// The language the replies are in.
     pub lang: Lang,
+    /// The customer's language to remember: `None` while nothing told it (a voice note
+    /// first is answered in the restaurant's default without deciding for later).
+    pub remember_lang: Option<Lang>,
     pub lang_explicit: bool,
     pub says: Vec<Say>,
     pub effects: Vec<Effect>,
