@@ -174,7 +174,10 @@ proptest! {
                     // The owner re-imports a menu without this item.
                     let mut n = 0;
                     for c in &mut menu.categories {
-                        c.items.retain(|it| { n += 1; n - 1 != *i || c.id.is_empty() });
+                        c.items.retain(|_| {
+                            n += 1;
+                            n - 1 != *i
+                        });
                     }
                     menu.categories.retain(|c| !c.items.is_empty());
                     catalog = Catalog::new(&menu);
