@@ -109,9 +109,10 @@ fn main() -> anyhow::Result<()> {
                 .build()?;
             rt.block_on(async move {
                 tracing::info!(node_id = %cfg.node_id, relay = %cfg.relay_url, "resto-edge running");
-                let poll = tokio::spawn(sync_worker::poll_loop(db.clone(), client.clone(), cfg.poll_wait_secs));
+                let outbox_ready = Arc::new(tokio::sync::Notify::new());
+                let poll = tokio::spawn(sync_worker::poll_loop(db.clone(), client.clone(), cfg.poll_wait_secs, outbox_ready.clone()));
                 tokio::spawn(serve_status(cfg.console_listen.clone(), db.clone()));
-                let drain = tokio::spawn(sync_worker::drain_loop(db, client));
+                let drain = tokio::spawn(sync_worker::drain_loop(db, client, outbox_ready));
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = poll => {}

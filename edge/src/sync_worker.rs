@@ -8,6 +8,7 @@ use resto_sync::outbound::OutboxItem;
 use rusqlite::{params, Connection};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 pub type Db = Arc<Mutex<Connection>>;
 
@@ -28,7 +29,8 @@ fn mark_offline(db: &Db) {
     });
 }
 
-pub async fn poll_loop(db: Db, client: SyncClient, wait: u64) {
+/// `outbox_ready` wakes the drain loop as soon as applied events queued replies.
+pub async fn poll_loop(db: Db, client: SyncClient, wait: u64, outbox_ready: Arc<Notify>) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
         let after = {
@@ -54,11 +56,14 @@ pub async fn poll_loop(db: Db, client: SyncClient, wait: u64) {
                 })
                 .await;
                 match res {
-                    Ok(Ok(a)) if n > 0 => tracing::info!(
-                        applied = a.applied,
-                        duplicates = a.skipped_duplicates,
-                        "events applied"
-                    ),
+                    Ok(Ok(a)) if n > 0 => {
+                        outbox_ready.notify_one();
+                        tracing::info!(
+                            applied = a.applied,
+                            duplicates = a.skipped_duplicates,
+                            "events applied"
+                        )
+                    }
                     Ok(Ok(_)) => {}
                     other => {
                         tracing::error!(result = ?other.map(|r| r.map(|_| ())), "could not apply events; will fetch them again");
@@ -83,7 +88,7 @@ fn log_failure(what: &str, e: &SyncError) {
     }
 }
 
-pub async fn drain_loop(db: Db, client: SyncClient) {
+pub async fn drain_loop(db: Db, client: SyncClient, outbox_ready: Arc<Notify>) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
         let batch = {
@@ -95,7 +100,12 @@ pub async fn drain_loop(db: Db, client: SyncClient) {
             _ => Vec::new(),
         };
         if items.is_empty() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            // Woken by the poll loop; the timeout picks up rows written by other processes
+            // (the console, the CLI).
+            tokio::select! {
+                _ = outbox_ready.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
             continue;
         }
         match client.post_outbox(&items).await {
