@@ -98,6 +98,7 @@ pub struct RelayConfig {
     pub meta: MetaConfig,
     pub send: SendConfig,
     pub retention: RetentionConfig,
+    pub payments: crate::payments::config::PaymentsConfig,
 }
 
 /// How long the event log keeps what it delivered, and what nobody read.
@@ -178,6 +179,7 @@ impl Default for RelayConfig {
             meta: MetaConfig::default(),
             send: SendConfig::default(),
             retention: RetentionConfig::default(),
+            payments: Default::default(),
         }
     }
 }
@@ -333,6 +335,7 @@ impl RelayConfig {
             "RELAY_RETENTION_INTERVAL_SECS",
             &mut cfg.retention.interval_secs,
         );
+        cfg.payments.apply_env(env, &mut problems);
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -366,6 +369,7 @@ impl RelayConfig {
                     .into(),
             );
         }
+        problems.extend(self.payments.problems());
         if self.max_body_bytes < 64 * 1024 {
             problems.push(format!(
                 "RELAY_MAX_BODY_BYTES={} is too small for Meta's batches; use at least 65536 (default 3145728)",

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod meta;
 pub mod metrics;
 pub mod nodes;
+pub mod payments;
 pub mod preflight;
 pub mod security;
 pub mod server;

@@ -11,10 +11,12 @@ pub enum SecurityEventType {
     AudioUrlBlocked,
     MediaUrlBlocked,
     QueryTokenRefused,
+    PaymentSignatureMissing,
+    PaymentSignatureInvalid,
 }
 
 impl SecurityEventType {
-    pub const ALL: [SecurityEventType; 9] = [
+    pub const ALL: [SecurityEventType; 11] = [
         SecurityEventType::AuthDeny,
         SecurityEventType::SignatureMissing,
         SecurityEventType::SignatureInvalid,
@@ -24,6 +26,8 @@ impl SecurityEventType {
         SecurityEventType::AudioUrlBlocked,
         SecurityEventType::MediaUrlBlocked,
         SecurityEventType::QueryTokenRefused,
+        SecurityEventType::PaymentSignatureMissing,
+        SecurityEventType::PaymentSignatureInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +41,8 @@ impl SecurityEventType {
             SecurityEventType::AudioUrlBlocked => "AUDIO_URL_BLOCKED",
             SecurityEventType::MediaUrlBlocked => "MEDIA_URL_BLOCKED",
             SecurityEventType::QueryTokenRefused => "QUERY_TOKEN_REFUSED",
+            SecurityEventType::PaymentSignatureMissing => "PAYMENT_SIGNATURE_MISSING",
+            SecurityEventType::PaymentSignatureInvalid => "PAYMENT_SIGNATURE_INVALID",
         }
     }
 }

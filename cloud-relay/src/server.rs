@@ -53,8 +53,11 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             master_key,
             channels: Default::default(),
             outbox_ready: Default::default(),
+            payments_ready: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
+        tokio::spawn(crate::payments::worker::create_loop(state.clone()));
+        tokio::spawn(crate::payments::worker::reconcile_loop(state.clone()));
         tokio::spawn(retention_job(state.clone()));
         axum::serve(
             listener,

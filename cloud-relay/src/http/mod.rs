@@ -4,6 +4,7 @@
 mod node_auth;
 mod ops;
 mod outbox;
+mod payments;
 pub mod sync;
 mod webhook;
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub channels: sync::NodeChannels,
     /// Signalled when new outbox items are queued, so the sender starts at once.
     pub outbox_ready: tokio::sync::Notify,
+    /// Signalled when a node asks for a checkout, so the payment worker starts at once.
+    pub payments_ready: tokio::sync::Notify,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -37,6 +40,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/sync/events", get(sync::poll_events))
         .route("/v1/sync/outbox", post(outbox::post_outbox))
+        .route("/webhooks/payments/chargily", post(payments::chargily_webhook))
+        .route("/payments/return", get(payments::payment_return))
         .route("/healthz", get(ops::health))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
