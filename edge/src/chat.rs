@@ -98,6 +98,17 @@ pub fn handle_message(
         )?;
         return Ok(Handled::default());
     }
+    if let Some(text) = msg.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        // A customer whose online payment failed answers "cash" or "link": that is for the
+        // order, not a new conversation step.
+        if crate::payments::on_customer_text(tx, customer_id, &crate::text::tokens(text), now)? {
+            tx.execute(
+                "UPDATE conversations SET unread = unread + 1, last_activity = ?2 WHERE customer_id = ?1",
+                params![customer_id, at],
+            )?;
+            return Ok(Handled { replies: 1, order_number: None });
+        }
+    }
     let latest_order = tx
         .query_row(
             "SELECT id, number, status, eta FROM orders WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
@@ -136,10 +147,12 @@ pub fn handle_message(
 
     let mut handled = Handled::default();
     let mut handoff = false;
+    let mut placed = None;
+    let mut cancelled = None;
     for e in &step.effects {
         match e {
             Effect::PlaceOrder(d) => {
-                insert_order(
+                placed = Some(insert_order(
                     tx,
                     customer_id,
                     &day,
@@ -148,15 +161,18 @@ pub fn handle_message(
                     d,
                     msg.provider.as_str(),
                     now,
-                )?;
+                )?);
                 handled.order_number = Some(number.clone());
                 tracing::info!(provider = msg.provider.as_str(), msg_id = %msg.msg_id, order = %number, total = d.total, "order placed from chat");
             }
             Effect::CancelOrder { order_id } => {
-                tx.execute(
+                let n = tx.execute(
                     "UPDATE orders SET status = 'cancelled', cancel_reason = 'cancelled by the customer', updated_at = ?2 WHERE id = ?1 AND status = 'new'",
                     params![order_id, at],
                 )?;
+                if n == 1 {
+                    cancelled = Some(*order_id);
+                }
             }
             Effect::RequestHuman => handoff = true,
             Effect::KeepForStaff => {}
@@ -205,6 +221,13 @@ pub fn handle_message(
         queue_message(tx, &send, &at)?;
         handled.replies += 1;
     }
+    // After the confirmation, so the customer reads it first.
+    if let Some(order_id) = placed {
+        crate::payments::on_order_placed(tx, order_id, now)?;
+    }
+    if let Some(order_id) = cancelled {
+        crate::payments::on_order_cancelled(tx, order_id, "cancelled by the customer", "customer", now)?;
+    }
     Ok(handled)
 }
 
@@ -231,7 +254,7 @@ fn insert_order(
     d: &engine::OrderDraft,
     source: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let at = fmt_ts(now);
     let eta = fmt_ts(now + Duration::minutes(d.eta_minutes as i64));
     let (fulfilment, address, wilaya, commune, lat, lon) = match &d.fulfilment {
@@ -264,5 +287,5 @@ fn insert_order(
             params![order_id, i as i64 + 1, l.sku, l.name, l.qty, l.unit_price, serde_json::to_string(&l.options).unwrap_or_default(), l.unit_price * l.qty as i64],
         )?;
     }
-    Ok(())
+    Ok(order_id)
 }

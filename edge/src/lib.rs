@@ -9,6 +9,7 @@ pub mod engine;
 pub mod lexicon;
 pub mod menu;
 pub mod orders;
+pub mod payments;
 pub mod places;
 pub mod status;
 pub mod store;

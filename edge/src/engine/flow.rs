@@ -73,7 +73,7 @@ fn parse_action(id: &str) -> Option<Action> {
     })
 }
 
-fn words_in(toks: &[Token], list: &[&str]) -> bool {
+pub(crate) fn words_in(toks: &[Token], list: &[&str]) -> bool {
     let folded: Vec<String> = list
         .iter()
         .map(|w| text::fold(&text::normalize(w)))
@@ -140,7 +140,7 @@ const DELIVERY_WORDS: &[&str] = &[
     "ليفريزون",
 ];
 
-fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
+pub(crate) fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
     if words_in(toks, &["cib"]) {
         Some(PaymentMethod::Cib)
     } else if words_in(

@@ -3,6 +3,7 @@
 //! caller applies in the same transaction (order created, order cancelled, human wanted).
 
 mod flow;
+pub(crate) use flow::{payment_in, words_in};
 pub mod hours;
 pub mod say;
 pub mod understand;

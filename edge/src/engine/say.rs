@@ -120,7 +120,7 @@ pub struct Ctx<'a> {
     pub lang: Lang,
 }
 
-fn t(lang: Lang, fr: &str, ar: &str) -> String {
+pub(crate) fn t(lang: Lang, fr: &str, ar: &str) -> String {
     match lang {
         Lang::Fr => fr.to_string(),
         Lang::Ar => ar.to_string(),
@@ -137,7 +137,7 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-fn da(n: i64) -> String {
+pub(crate) fn da(n: i64) -> String {
     format!("{n} DA")
 }
 
