@@ -106,7 +106,10 @@ pub fn handle_message(
                 "UPDATE conversations SET unread = unread + 1, last_activity = ?2 WHERE customer_id = ?1",
                 params![customer_id, at],
             )?;
-            return Ok(Handled { replies: 1, order_number: None });
+            return Ok(Handled {
+                replies: 1,
+                order_number: None,
+            });
         }
     }
     let latest_order = tx
@@ -226,7 +229,13 @@ pub fn handle_message(
         crate::payments::on_order_placed(tx, order_id, now)?;
     }
     if let Some(order_id) = cancelled {
-        crate::payments::on_order_cancelled(tx, order_id, "cancelled by the customer", "customer", now)?;
+        crate::payments::on_order_cancelled(
+            tx,
+            order_id,
+            "cancelled by the customer",
+            "customer",
+            now,
+        )?;
     }
     Ok(handled)
 }

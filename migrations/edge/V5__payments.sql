@@ -42,3 +42,15 @@ CREATE TABLE refunds (
     done_by      TEXT
 );
 CREATE INDEX refunds_outstanding ON refunds(requested_at) WHERE done_at IS NULL;
+
+-- The outbox now also carries checkout requests for the relay.
+CREATE TABLE outbox_new (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL CHECK (kind IN ('send_message', 'create_checkout')),
+    created_at TEXT NOT NULL,
+    payload    TEXT NOT NULL
+);
+INSERT INTO outbox_new (seq, id, kind, created_at, payload) SELECT seq, id, kind, created_at, payload FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;

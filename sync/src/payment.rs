@@ -32,7 +32,10 @@ impl CreateCheckout {
             return Err("order_ref must be 1 to 64 characters".into());
         }
         if !(1..=10_000_000).contains(&c.amount) {
-            return Err(format!("amount {} is not a payable number of dinars", c.amount));
+            return Err(format!(
+                "amount {} is not a payable number of dinars",
+                c.amount
+            ));
         }
         if !matches!(c.method.as_str(), "cib" | "edahabia") {
             return Err(format!("method {:?} must be cib or edahabia", c.method));
@@ -106,11 +109,26 @@ mod tests {
         let ok = json!({"order_ref": "A-042", "amount": 2300, "method": "cib", "locale": "ar"});
         assert!(CreateCheckout::from_payload(&ok).is_ok());
         for (bad, why) in [
-            (json!({"order_ref": "", "amount": 1, "method": "cib", "locale": "fr"}), "order_ref"),
-            (json!({"order_ref": "A", "amount": 0, "method": "cib", "locale": "fr"}), "amount"),
-            (json!({"order_ref": "A", "amount": 5, "method": "visa", "locale": "fr"}), "method"),
-            (json!({"order_ref": "A", "amount": 5, "method": "cib", "locale": "de"}), "locale"),
-            (json!({"order_ref": "A", "amount": 5, "method": "cib"}), "locale"),
+            (
+                json!({"order_ref": "", "amount": 1, "method": "cib", "locale": "fr"}),
+                "order_ref",
+            ),
+            (
+                json!({"order_ref": "A", "amount": 0, "method": "cib", "locale": "fr"}),
+                "amount",
+            ),
+            (
+                json!({"order_ref": "A", "amount": 5, "method": "visa", "locale": "fr"}),
+                "method",
+            ),
+            (
+                json!({"order_ref": "A", "amount": 5, "method": "cib", "locale": "de"}),
+                "locale",
+            ),
+            (
+                json!({"order_ref": "A", "amount": 5, "method": "cib"}),
+                "locale",
+            ),
         ] {
             let e = CreateCheckout::from_payload(&bad).unwrap_err();
             assert!(e.contains(why), "{e}");

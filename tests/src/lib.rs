@@ -2,6 +2,7 @@
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
 pub mod cut_proxy;
+pub mod fake_chargily;
 pub mod fake_graph;
 
 use rusqlite::{Connection, OpenFlags};
@@ -117,6 +118,12 @@ impl Relay {
             env.retain(|(ek, _)| ek != k);
             env.push((k.to_string(), v.to_string()));
         }
+        // A caller that must know the URL beforehand (RELAY_PUBLIC_URL) picks the port.
+        let port = extra
+            .iter()
+            .find(|(k, _)| *k == "RELAY_LISTEN")
+            .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
+            .unwrap_or(port);
         let mut r = Relay {
             dir,
             port,

@@ -40,7 +40,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/sync/events", get(sync::poll_events))
         .route("/v1/sync/outbox", post(outbox::post_outbox))
-        .route("/webhooks/payments/chargily", post(payments::chargily_webhook))
+        .route(
+            "/webhooks/payments/chargily",
+            post(payments::chargily_webhook),
+        )
         .route("/payments/return", get(payments::payment_return))
         .route("/healthz", get(ops::health))
         .route("/health", get(ops::health))

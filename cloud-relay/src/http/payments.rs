@@ -34,7 +34,11 @@ pub async fn chargily_webhook(
     let body = match read_limited(body, &headers, MAX_BODY).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
-            return error(StatusCode::PAYLOAD_TOO_LARGE, "too large", "not a checkout event")
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too large",
+                "not a checkout event",
+            )
         }
         Err(BodyError::Read(_)) => {
             return error(StatusCode::BAD_REQUEST, "body could not be read", "resend")
@@ -52,8 +56,12 @@ pub async fn chargily_webhook(
                 "payment webhook signature does not match CHARGILY_SECRET_KEY",
             ),
         };
-        app.record(vec![SecurityEvent::new(kind, Some(peer.ip().to_string()), reason)])
-            .await;
+        app.record(vec![SecurityEvent::new(
+            kind,
+            Some(peer.ip().to_string()),
+            reason,
+        )])
+        .await;
         return error(
             StatusCode::UNAUTHORIZED,
             reason,
@@ -87,13 +95,25 @@ pub async fn chargily_webhook(
     let report = app
         .store
         .with_connection(move |c| {
-            store::report(c, &checkout, state, amount, Some((&id, &kind)), &recheck, &now)
+            store::report(
+                c,
+                &checkout,
+                state,
+                amount,
+                Some((&id, &kind)),
+                &recheck,
+                &now,
+            )
         })
         .await;
     match report {
         Ok(r) => {
             tracing::info!(event_id = %event.id, checkout_id = %event.data.id, outcome = ?r, "payment webhook");
-            if let Report::Moved { appended: (node, seq), .. } = &r {
+            if let Report::Moved {
+                appended: (node, seq),
+                ..
+            } = &r
+            {
                 app.channels.appended(node, *seq);
             }
             // Unknown checkouts are acknowledged too: they are not ours to retry, and the
@@ -115,7 +135,10 @@ pub async fn chargily_webhook(
 pub async fn payment_return(Query(q): Query<HashMap<String, String>>) -> Response {
     let ok = q.get("outcome").map(String::as_str) == Some("success");
     let (fr, ar) = if ok {
-        ("Paiement reçu. Vous pouvez revenir à la conversation.", "تم استلام الدفع. يمكنك العودة إلى المحادثة.")
+        (
+            "Paiement reçu. Vous pouvez revenir à la conversation.",
+            "تم استلام الدفع. يمكنك العودة إلى المحادثة.",
+        )
     } else {
         ("Le paiement n'a pas abouti. Revenez à la conversation pour réessayer ou payer à la livraison.", "لم يتم الدفع. ارجع إلى المحادثة لإعادة المحاولة أو الدفع عند الاستلام.")
     };

@@ -192,7 +192,10 @@ mod tests {
     fn the_signature_is_the_hex_hmac_of_the_raw_body_with_the_secret_key() {
         let key = "test_sk_abc";
         let sig = resto_sync::hmac::hmac_sha256_hex(key.as_bytes(), &[DOC_EVENT.as_bytes()]);
-        assert_eq!(verify_signature(key, DOC_EVENT.as_bytes(), Some(&sig)), Ok(()));
+        assert_eq!(
+            verify_signature(key, DOC_EVENT.as_bytes(), Some(&sig)),
+            Ok(())
+        );
         assert_eq!(
             verify_signature("other", DOC_EVENT.as_bytes(), Some(&sig)),
             Err(SignatureProblem::Invalid)
@@ -216,9 +219,17 @@ mod tests {
     #[test]
     fn paid_is_final_and_ended_checkouts_never_go_back() {
         assert_eq!(next_state(Pending, Paid), Some(Paid));
-        assert_eq!(next_state(Paid, Failed), None, "paid then failed stays paid");
+        assert_eq!(
+            next_state(Paid, Failed),
+            None,
+            "paid then failed stays paid"
+        );
         assert_eq!(next_state(Paid, Paid), None, "a duplicate changes nothing");
-        assert_eq!(next_state(Failed, Paid), Some(Paid), "a late payment still counts");
+        assert_eq!(
+            next_state(Failed, Paid),
+            Some(Paid),
+            "a late payment still counts"
+        );
         assert_eq!(next_state(Expired, Paid), Some(Paid));
         assert_eq!(next_state(Failed, Pending), None);
         assert_eq!(next_state(Processing, Pending), None);
@@ -235,7 +246,14 @@ mod tests {
             method: "edahabia".into(),
             locale: "ar".into(),
         };
-        let b = checkout_body(&req, "node1", "att1", "https://r/ok", "https://r/ko", "https://r/wh");
+        let b = checkout_body(
+            &req,
+            "node1",
+            "att1",
+            "https://r/ok",
+            "https://r/ko",
+            "https://r/wh",
+        );
         assert_eq!(b["amount"], 2300);
         assert_eq!(b["currency"], "dzd");
         assert_eq!(b["payment_method"], "edahabia");

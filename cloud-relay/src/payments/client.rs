@@ -34,7 +34,10 @@ impl Gateway {
         })
     }
 
-    pub async fn create_checkout(&self, body: &serde_json::Value) -> Result<Checkout, GatewayError> {
+    pub async fn create_checkout(
+        &self,
+        body: &serde_json::Value,
+    ) -> Result<Checkout, GatewayError> {
         let req = self
             .http
             .post(format!("{}/checkouts", self.base))

@@ -18,14 +18,14 @@ pub struct PaymentsConfig {
     pub public_url: String,
     /// `CHARGILY_RECONCILE_CRON`: when pending checkouts are re-checked (seconds field first).
     pub reconcile_cron: String,
-    /// `CHARGILY_RECONCILE_AFTER_MINUTES`: a checkout still pending this long is asked about.
-    pub reconcile_after_minutes: u64,
-    /// `CHARGILY_EXPIRE_MINUTES`: a checkout not paid after this is expired (the gateway's
+    /// `CHARGILY_RECONCILE_AFTER_SECS`: a checkout still pending this long is asked about.
+    pub reconcile_after_secs: u64,
+    /// `CHARGILY_EXPIRE_SECS`: a checkout not paid after this is expired (the gateway's
     /// checkouts live 30 minutes).
-    pub expire_minutes: u64,
-    /// `CHARGILY_GIVE_UP_MINUTES`: how long the relay keeps trying to create a checkout while
+    pub expire_secs: u64,
+    /// `CHARGILY_GIVE_UP_SECS`: how long the relay keeps trying to create a checkout while
     /// the gateway is down before telling the node it is unavailable.
-    pub give_up_minutes: u64,
+    pub give_up_secs: u64,
     /// `CHARGILY_TIMEOUT_MS`: timeout of one gateway call.
     pub timeout_ms: u64,
 }
@@ -37,9 +37,9 @@ impl Default for PaymentsConfig {
             api_url: "https://pay.chargily.net/api/v2".into(),
             public_url: String::new(),
             reconcile_cron: "0 * * * * *".into(),
-            reconcile_after_minutes: 5,
-            expire_minutes: 30,
-            give_up_minutes: 10,
+            reconcile_after_secs: 300,
+            expire_secs: 1800,
+            give_up_secs: 600,
             timeout_ms: 10_000,
         }
     }
@@ -89,11 +89,11 @@ impl PaymentsConfig {
         }
         for (key, slot) in [
             (
-                "CHARGILY_RECONCILE_AFTER_MINUTES",
-                &mut self.reconcile_after_minutes,
+                "CHARGILY_RECONCILE_AFTER_SECS",
+                &mut self.reconcile_after_secs,
             ),
-            ("CHARGILY_EXPIRE_MINUTES", &mut self.expire_minutes),
-            ("CHARGILY_GIVE_UP_MINUTES", &mut self.give_up_minutes),
+            ("CHARGILY_EXPIRE_SECS", &mut self.expire_secs),
+            ("CHARGILY_GIVE_UP_SECS", &mut self.give_up_secs),
             ("CHARGILY_TIMEOUT_MS", &mut self.timeout_ms),
         ] {
             if let Some(v) = env.get(key) {
@@ -123,10 +123,8 @@ impl PaymentsConfig {
         if self.public_url.is_empty() {
             out.push("RELAY_PUBLIC_URL is not set: the gateway needs it to send payment webhooks (e.g. https://relay.example.com)".into());
         }
-        if self.expire_minutes == 0 || self.give_up_minutes == 0 {
-            out.push(
-                "CHARGILY_EXPIRE_MINUTES and CHARGILY_GIVE_UP_MINUTES must be at least 1".into(),
-            );
+        if self.expire_secs == 0 || self.give_up_secs == 0 {
+            out.push("CHARGILY_EXPIRE_SECS and CHARGILY_GIVE_UP_SECS must be at least 1".into());
         }
         out
     }

@@ -82,7 +82,10 @@ pub fn unsettled(conn: &Connection, now: &str) -> Result<Vec<CheckoutRow>, Store
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn by_checkout_id(conn: &Connection, checkout_id: &str) -> Result<Option<CheckoutRow>, StoreError> {
+pub fn by_checkout_id(
+    conn: &Connection,
+    checkout_id: &str,
+) -> Result<Option<CheckoutRow>, StoreError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM payment_checkouts WHERE checkout_id = ?1"),

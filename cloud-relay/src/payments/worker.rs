@@ -42,7 +42,10 @@ pub async fn create_loop(app: Arc<AppState>) {
     }
 }
 
-async fn create_due(app: &Arc<AppState>, gw: Option<&Gateway>) -> Result<(), crate::store::StoreError> {
+async fn create_due(
+    app: &Arc<AppState>,
+    gw: Option<&Gateway>,
+) -> Result<(), crate::store::StoreError> {
     let now = ts(Utc::now());
     let due = app
         .store
@@ -55,7 +58,14 @@ async fn create_due(app: &Arc<AppState>, gw: Option<&Gateway>) -> Result<(), cra
                 let now = ts(Utc::now());
                 app.store
                     .with_connection(move |conn| {
-                        store::creation_failed(conn, &c, "online payments are not configured on the relay (CHARGILY_SECRET_KEY)", &now, true, &now)
+                        store::creation_failed(
+                            conn,
+                            &c,
+                            "online payments are not configured on the relay (CHARGILY_SECRET_KEY)",
+                            &now,
+                            true,
+                            &now,
+                        )
                     })
                     .await?
             }
@@ -84,8 +94,8 @@ async fn create_one(
     let result = gw.create_checkout(&body).await;
     let now = Utc::now();
     let (expire, recheck) = (
-        Duration::minutes(p.expire_minutes as i64),
-        Duration::minutes(p.reconcile_after_minutes as i64),
+        Duration::seconds(p.expire_secs as i64),
+        Duration::seconds(p.reconcile_after_secs as i64),
     );
     match result {
         Ok(made) => {
@@ -93,7 +103,15 @@ async fn create_one(
             tracing::info!(node_id = %c.node_id, attempt_id = %c.attempt_id, checkout_id = %made.id, "checkout created");
             app.store
                 .with_connection(move |conn| {
-                    store::created(conn, &c, &made.id, &url, &ts(now + expire), &ts(now + recheck), &ts(now))
+                    store::created(
+                        conn,
+                        &c,
+                        &made.id,
+                        &url,
+                        &ts(now + expire),
+                        &ts(now + recheck),
+                        &ts(now),
+                    )
                 })
                 .await
         }
@@ -102,7 +120,7 @@ async fn create_one(
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now);
             let refused = matches!(e, GatewayError::Refused { .. });
-            let give_up = refused || now - requested >= Duration::minutes(p.give_up_minutes as i64);
+            let give_up = refused || now - requested >= Duration::seconds(p.give_up_secs as i64);
             // 1, 2, 4 … 30 s between attempts while the gateway is down.
             let wait = Duration::seconds(1i64 << c.attempts.min(5)).min(Duration::seconds(30));
             tracing::warn!(node_id = %c.node_id, attempt_id = %c.attempt_id, attempts = c.attempts + 1, give_up, error = %e, "checkout not created");
@@ -134,7 +152,10 @@ pub async fn reconcile_loop(app: Arc<AppState>) {
 
 /// One reconciliation pass: ask the gateway about every due checkout, apply what it says,
 /// expire what stayed unpaid too long.
-pub async fn reconcile(app: &Arc<AppState>, gw: &Gateway) -> Result<usize, crate::store::StoreError> {
+pub async fn reconcile(
+    app: &Arc<AppState>,
+    gw: &Gateway,
+) -> Result<usize, crate::store::StoreError> {
     let p = app.config.payments.clone();
     let now = ts(Utc::now());
     let due = app
@@ -143,7 +164,9 @@ pub async fn reconcile(app: &Arc<AppState>, gw: &Gateway) -> Result<usize, crate
         .await?;
     let mut moved = 0;
     for c in due {
-        let Some(id) = c.checkout_id.clone() else { continue };
+        let Some(id) = c.checkout_id.clone() else {
+            continue;
+        };
         let now = Utc::now();
         let reported = match gw.checkout(&id).await {
             Ok(co) => reported_state(&co.status).map(|s| (s, co.amount)),
@@ -158,7 +181,7 @@ pub async fn reconcile(app: &Arc<AppState>, gw: &Gateway) -> Result<usize, crate
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(now);
-        let too_old = now - created >= Duration::minutes(p.expire_minutes as i64);
+        let too_old = now - created >= Duration::seconds(p.expire_secs as i64);
         let (state, amount) = match reported {
             Some((CheckoutState::Pending | CheckoutState::Processing, _)) | None if too_old => {
                 (CheckoutState::Expired, c.request.amount)
@@ -166,14 +189,19 @@ pub async fn reconcile(app: &Arc<AppState>, gw: &Gateway) -> Result<usize, crate
             Some(r) => r,
             None => continue,
         };
-        let recheck = ts(now + Duration::minutes(1));
+        // Not due again before the next pass of a per-minute schedule.
+        let recheck = ts(now + Duration::seconds(p.reconcile_after_secs.min(60) as i64));
         let report = app
             .store
             .with_connection(move |conn| {
                 store::report(conn, &id, state, amount, None, &recheck, &ts(now))
             })
             .await?;
-        if let Report::Moved { appended: (node, seq), state } = report {
+        if let Report::Moved {
+            appended: (node, seq),
+            state,
+        } = report
+        {
             tracing::info!(node_id = %node, state = state.as_str(), "reconciliation settled a checkout");
             app.channels.appended(&node, seq);
             moved += 1;

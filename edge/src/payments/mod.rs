@@ -71,7 +71,13 @@ fn tell(tx: &Transaction<'_>, o: &Order, text: String, at: &str) -> rusqlite::Re
     crate::chat::queue_message(tx, &send, at)
 }
 
-fn set_status(tx: &Transaction<'_>, order_id: i64, method: PaymentMethod, status: &str, at: &str) -> rusqlite::Result<()> {
+fn set_status(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    method: PaymentMethod,
+    status: &str,
+    at: &str,
+) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE payments SET method = ?2, status = ?3, updated_at = ?4 WHERE order_id = ?1",
         params![order_id, method.as_str(), status, at],
@@ -84,7 +90,12 @@ fn set_status(tx: &Transaction<'_>, order_id: i64, method: PaymentMethod, status
 }
 
 /// Asks the relay for a checkout (outbox item `create_checkout`, its id the idempotency key).
-fn start_attempt(tx: &Transaction<'_>, o: &Order, method: PaymentMethod, at: &str) -> rusqlite::Result<String> {
+fn start_attempt(
+    tx: &Transaction<'_>,
+    o: &Order,
+    method: PaymentMethod,
+    at: &str,
+) -> rusqlite::Result<String> {
     tx.execute(
         "UPDATE payment_attempts SET status = 'abandoned', updated_at = ?2 WHERE order_id = ?1 AND status NOT IN ('paid', 'abandoned')",
         params![o.id, at],
@@ -102,7 +113,12 @@ fn start_attempt(tx: &Transaction<'_>, o: &Order, method: PaymentMethod, at: &st
     };
     tx.execute(
         "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
-        params![id, CREATE_CHECKOUT, at, serde_json::to_string(&req).unwrap_or_default()],
+        params![
+            id,
+            CREATE_CHECKOUT,
+            at,
+            serde_json::to_string(&req).unwrap_or_default()
+        ],
     )?;
     set_status(tx, o.id, method, "awaiting_online", at)?;
     Ok(id)
@@ -110,9 +126,15 @@ fn start_attempt(tx: &Transaction<'_>, o: &Order, method: PaymentMethod, at: &st
 
 /// Records how a just-confirmed order will be paid; online methods start a checkout and the
 /// customer is told the link is coming.
-pub fn on_order_placed(tx: &Transaction<'_>, order_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn on_order_placed(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let at = ts(now);
-    let Some(o) = order(tx, order_id)? else { return Ok(()) };
+    let Some(o) = order(tx, order_id)? else {
+        return Ok(());
+    };
     let online = o.method != PaymentMethod::Cod;
     tx.execute(
         "INSERT INTO payments (order_id, method, amount, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -141,7 +163,11 @@ fn attempt_status(s: PaymentState) -> &'static str {
 /// Applies the relay's news about one attempt: the order's payment moves, the customer hears
 /// about it in their language. An attempt the customer gave up on stays quiet, except that a
 /// payment that arrives anyway is recorded (the money is real).
-pub fn apply_update(tx: &Transaction<'_>, u: &PaymentUpdate, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn apply_update(
+    tx: &Transaction<'_>,
+    u: &PaymentUpdate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let at = ts(now);
     let found: Option<(i64, String, String)> = tx
         .query_row(
@@ -166,7 +192,9 @@ pub fn apply_update(tx: &Transaction<'_>, u: &PaymentUpdate, now: DateTime<Utc>)
          checkout_url = coalesce(?4, checkout_url), expires_at = coalesce(?5, expires_at), updated_at = ?6 WHERE id = ?1",
         params![u.attempt_id, attempt_status(u.state), u.checkout_id, u.checkout_url, u.expires_at, at],
     )?;
-    let Some(o) = order(tx, order_id)? else { return Ok(()) };
+    let Some(o) = order(tx, order_id)? else {
+        return Ok(());
+    };
     let method = PaymentMethod::parse(&method).unwrap_or(o.method);
     match u.state {
         PaymentState::Paid => {
@@ -184,10 +212,19 @@ pub fn apply_update(tx: &Transaction<'_>, u: &PaymentUpdate, now: DateTime<Utc>)
                 |r| r.get(0),
             )?;
             if cancelled {
-                record_refund(tx, order_id, "paid after the order was cancelled", "system", &at)?;
+                record_refund(
+                    tx,
+                    order_id,
+                    "paid after the order was cancelled",
+                    "system",
+                    &at,
+                )?;
             }
         }
-        PaymentState::Failed | PaymentState::Canceled | PaymentState::Expired | PaymentState::Unavailable => {
+        PaymentState::Failed
+        | PaymentState::Canceled
+        | PaymentState::Expired
+        | PaymentState::Unavailable => {
             set_status(tx, order_id, method, "failed", &at)?;
         }
         PaymentState::Link | PaymentState::Delayed | PaymentState::Processing => {}
@@ -198,7 +235,14 @@ pub fn apply_update(tx: &Transaction<'_>, u: &PaymentUpdate, now: DateTime<Utc>)
         .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
         .map(|e| (e.with_timezone(&Utc) - now).num_minutes().max(1));
     let amount = u.amount.unwrap_or(o.total);
-    if let Some(text) = words::update_text(o.lang, u.state, &o.number, amount, u.checkout_url.as_deref(), minutes) {
+    if let Some(text) = words::update_text(
+        o.lang,
+        u.state,
+        &o.number,
+        amount,
+        u.checkout_url.as_deref(),
+        minutes,
+    ) {
         tell(tx, &o, text, &at)?;
     }
     Ok(())
@@ -220,9 +264,15 @@ pub fn on_customer_text(
             |r| r.get(0),
         )
         .optional()?;
-    let Some(order_id) = waiting else { return Ok(false) };
-    let Some(choice) = words::choice(toks) else { return Ok(false) };
-    let Some(o) = order(tx, order_id)? else { return Ok(false) };
+    let Some(order_id) = waiting else {
+        return Ok(false);
+    };
+    let Some(choice) = words::choice(toks) else {
+        return Ok(false);
+    };
+    let Some(o) = order(tx, order_id)? else {
+        return Ok(false);
+    };
     let at = ts(now);
     match choice {
         Choice::Cash => {
@@ -231,14 +281,21 @@ pub fn on_customer_text(
                 params![order_id, at],
             )?;
             set_status(tx, order_id, PaymentMethod::Cod, "pending", &at)?;
-            tell(tx, &o, words::switched_to_cash(o.lang, &o.number, o.pickup), &at)?;
+            tell(
+                tx,
+                &o,
+                words::switched_to_cash(o.lang, &o.number, o.pickup),
+                &at,
+            )?;
         }
         Choice::NewLink(m) => {
-            let method = m.filter(|m| *m != PaymentMethod::Cod).unwrap_or(if o.method == PaymentMethod::Cod {
-                PaymentMethod::Cib
-            } else {
-                o.method
-            });
+            let method = m.filter(|m| *m != PaymentMethod::Cod).unwrap_or(
+                if o.method == PaymentMethod::Cod {
+                    PaymentMethod::Cib
+                } else {
+                    o.method
+                },
+            );
             start_attempt(tx, &o, method, &at)?;
             tell(tx, &o, words::link_coming(o.lang, method), &at)?;
         }
@@ -246,7 +303,13 @@ pub fn on_customer_text(
     Ok(true)
 }
 
-fn record_refund(tx: &Transaction<'_>, order_id: i64, reason: &str, by: &str, at: &str) -> rusqlite::Result<Option<i64>> {
+fn record_refund(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    reason: &str,
+    by: &str,
+    at: &str,
+) -> rusqlite::Result<Option<i64>> {
     let amount: Option<i64> = tx
         .query_row(
             "SELECT amount FROM payments WHERE order_id = ?1 AND status = 'paid' AND method <> 'cod'",
@@ -254,14 +317,21 @@ fn record_refund(tx: &Transaction<'_>, order_id: i64, reason: &str, by: &str, at
             |r| r.get(0),
         )
         .optional()?;
-    let Some(amount) = amount.filter(|a| *a > 0) else { return Ok(None) };
+    let Some(amount) = amount.filter(|a| *a > 0) else {
+        return Ok(None);
+    };
     let n = tx.execute(
         "INSERT OR IGNORE INTO refunds (order_id, amount, reason, requested_by, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![order_id, amount, reason, by, at],
     )?;
     if n == 1 {
         if let Some(o) = order(tx, order_id)? {
-            tell(tx, &o, words::refund_recorded(o.lang, &o.number, amount), at)?;
+            tell(
+                tx,
+                &o,
+                words::refund_recorded(o.lang, &o.number, amount),
+                at,
+            )?;
         }
     }
     Ok((n == 1).then_some(amount))
@@ -285,7 +355,11 @@ pub fn on_order_cancelled(
 }
 
 /// The order was handed over: cash on delivery is now collected.
-pub fn on_order_delivered(tx: &Transaction<'_>, order_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn on_order_delivered(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let at = ts(now);
     tx.execute(
         "UPDATE payments SET status = 'collected', updated_at = ?2 WHERE order_id = ?1 AND method = 'cod' AND status = 'pending'",
@@ -299,7 +373,11 @@ pub fn on_order_delivered(tx: &Transaction<'_>, order_id: i64, now: DateTime<Utc
 }
 
 /// The customer refused a cash-on-delivery order at the door.
-pub fn cash_refused(tx: &Transaction<'_>, order_id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn cash_refused(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
     let at = ts(now);
     let n = tx.execute(
         "UPDATE payments SET status = 'refused', updated_at = ?2 WHERE order_id = ?1 AND method = 'cod' AND status = 'pending'",
@@ -342,7 +420,12 @@ pub fn outstanding_refunds(conn: &Connection) -> rusqlite::Result<Vec<Refund>> {
 }
 
 /// The owner made the refund; false when there was no such outstanding refund.
-pub fn refund_done(tx: &Transaction<'_>, id: i64, by: &str, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn refund_done(
+    tx: &Transaction<'_>,
+    id: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
     Ok(tx.execute(
         "UPDATE refunds SET done_at = ?2, done_by = ?3 WHERE id = ?1 AND done_at IS NULL",
         params![id, ts(now), by],

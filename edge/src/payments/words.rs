@@ -14,8 +14,20 @@ pub enum Choice {
 }
 
 const LINK_WORDS: &[&str] = &[
-    "lien", "link", "lian", "rabet", "rabt", "رابط", "لينك", "carte", "card", "karta", "بطاقة",
-    "reessayer", "retry", "3awed",
+    "lien",
+    "link",
+    "lian",
+    "rabet",
+    "rabt",
+    "رابط",
+    "لينك",
+    "carte",
+    "card",
+    "karta",
+    "بطاقة",
+    "reessayer",
+    "retry",
+    "3awed",
 ];
 
 pub fn choice(toks: &[Token]) -> Option<Choice> {
@@ -99,17 +111,31 @@ pub fn link_coming(lang: Lang, method: PaymentMethod) -> String {
 
 pub fn switched_to_cash(lang: Lang, number: &str, pickup: bool) -> String {
     if pickup {
-        t(lang, &format!("C'est noté : vous paierez la commande {number} en espèces au retrait."), &format!("مفهوم: تخلص الطلبية {number} كاش كي تجي تدّيها."))
+        t(
+            lang,
+            &format!("C'est noté : vous paierez la commande {number} en espèces au retrait."),
+            &format!("مفهوم: تخلص الطلبية {number} كاش كي تجي تدّيها."),
+        )
     } else {
-        t(lang, &format!("C'est noté : vous paierez la commande {number} en espèces à la livraison."), &format!("مفهوم: تخلص الطلبية {number} كاش عند الاستلام."))
+        t(
+            lang,
+            &format!("C'est noté : vous paierez la commande {number} en espèces à la livraison."),
+            &format!("مفهوم: تخلص الطلبية {number} كاش عند الاستلام."),
+        )
     }
 }
 
 pub fn refund_recorded(lang: Lang, number: &str, amount: i64) -> String {
     t(
         lang,
-        &format!("Votre paiement de {} pour la commande {number} vous sera remboursé par le restaurant.", da(amount)),
-        &format!("المطعم يرجعلك {} اللي خلصتهم على الطلبية {number}.", da(amount)),
+        &format!(
+            "Votre paiement de {} pour la commande {number} vous sera remboursé par le restaurant.",
+            da(amount)
+        ),
+        &format!(
+            "المطعم يرجعلك {} اللي خلصتهم على الطلبية {number}.",
+            da(amount)
+        ),
     )
 }
 
@@ -146,15 +172,47 @@ mod tests {
             PaymentState::Canceled,
             PaymentState::Expired,
         ] {
-            let fr = update_text(Lang::Fr, state, "A-001", 1300, Some("https://pay/x"), Some(30)).unwrap();
-            let ar = update_text(Lang::Ar, state, "A-001", 1300, Some("https://pay/x"), Some(30)).unwrap();
+            let fr = update_text(
+                Lang::Fr,
+                state,
+                "A-001",
+                1300,
+                Some("https://pay/x"),
+                Some(30),
+            )
+            .unwrap();
+            let ar = update_text(
+                Lang::Ar,
+                state,
+                "A-001",
+                1300,
+                Some("https://pay/x"),
+                Some(30),
+            )
+            .unwrap();
             assert!(fr.contains("A-001") && ar.contains("A-001"), "{state:?}");
-            assert!(ar.chars().any(crate::text::is_arabic_letter), "{state:?}: {ar}");
-            assert!(!fr.chars().any(crate::text::is_arabic_letter), "{state:?}: {fr}");
+            assert!(
+                ar.chars().any(crate::text::is_arabic_letter),
+                "{state:?}: {ar}"
+            );
+            assert!(
+                !fr.chars().any(crate::text::is_arabic_letter),
+                "{state:?}: {fr}"
+            );
         }
         assert!(update_text(Lang::Fr, PaymentState::Link, "A", 1, None, None).is_none());
         assert!(update_text(Lang::Fr, PaymentState::Processing, "A", 1, None, None).is_none());
-        let link = update_text(Lang::Fr, PaymentState::Link, "A-7", 2300, Some("https://pay/x"), Some(30)).unwrap();
-        assert!(link.contains("https://pay/x") && link.contains("2300 DA") && link.contains("30 min"));
+        let link = update_text(
+            Lang::Fr,
+            PaymentState::Link,
+            "A-7",
+            2300,
+            Some("https://pay/x"),
+            Some(30),
+        )
+        .unwrap();
+        assert!(
+            link.contains("https://pay/x") && link.contains("2300 DA") && link.contains("30 min")
+        );
     }
 }
