@@ -284,8 +284,8 @@ fn insert_order(
     };
     tx.execute(
         "INSERT INTO orders (number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, address, \
-         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, lang, source, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19)",
         params![number, day, daily_seq, customer_id, d.subtotal, d.delivery_fee, d.total, fulfilment, address, wilaya, commune, lat, lon,
             d.payment.as_str(), payment_status, eta, d.lang.as_str(), source, at],
     )?;

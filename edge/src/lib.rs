@@ -5,9 +5,11 @@
 pub mod apply;
 pub mod chat;
 pub mod config;
+pub mod delivery;
 pub mod engine;
 pub mod lexicon;
 pub mod menu;
+pub mod notice;
 pub mod orders;
 pub mod payments;
 pub mod places;

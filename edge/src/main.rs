@@ -169,7 +169,7 @@ fn menu_command(db_path: &std::path::Path, action: MenuAction) -> anyhow::Result
         MenuAction::Import { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let m = match menu::validate::parse_menu(&bytes, &PLACES.wilaya_codes()) {
+            let m = match menu::validate::parse_menu(&bytes, &PLACES) {
                 Ok(m) => m,
                 Err(problems) => {
                     eprintln!("{} was NOT imported; the current menu is unchanged. Fix these {} problem(s):", file.display(), problems.len());

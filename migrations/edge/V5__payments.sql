@@ -54,3 +54,13 @@ CREATE TABLE outbox_new (
 INSERT INTO outbox_new (seq, id, kind, created_at, payload) SELECT seq, id, kind, created_at, payload FROM outbox;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
+
+-- Delivery promises (issue 6): the window promised at confirmation (adjustable by staff),
+-- when the order actually arrived, and a problem staff flagged on the way.
+ALTER TABLE orders ADD COLUMN promised_at TEXT;
+ALTER TABLE orders ADD COLUMN delivered_at TEXT;
+ALTER TABLE orders ADD COLUMN delivery_issue TEXT CHECK (delivery_issue IN ('address_unclear', 'courier_delayed'));
+UPDATE orders SET promised_at = eta WHERE promised_at IS NULL;
+-- The board's "about to miss its window" query looks at open orders by ETA.
+CREATE INDEX orders_open_by_eta ON orders(eta) WHERE status NOT IN ('delivered', 'cancelled', 'rejected');
+CREATE INDEX orders_delivered_at ON orders(delivered_at) WHERE delivered_at IS NOT NULL;

@@ -9,7 +9,7 @@ use super::understand::{find_choice, understand, Understanding};
 use super::*;
 use crate::lexicon::{language_switch, Detected, Intent};
 use crate::menu::PaymentMethod;
-use crate::places::{zone_for, zone_for_pin, Place};
+use crate::places::{zone_for, Place};
 use crate::text::{self, Token};
 
 /// An item asked for: sku, quantity if given, option choices (option index, choice id).
@@ -397,6 +397,9 @@ impl Run<'_, '_> {
                         .find(toks, &[&self.w.menu.restaurant.wilaya_code]);
                     return self.delivery(place);
                 }
+            }
+            Stage::DeliveryPlace if u.items.is_empty() && words_in(toks, PICKUP_WORDS) => {
+                return self.pickup();
             }
             Stage::DeliveryPlace if u.items.is_empty() => {
                 if let Some(p) = self
@@ -920,13 +923,16 @@ impl Run<'_, '_> {
                 match zone_for(self.w.menu, c) {
                     Some(z) => {
                         let eta = z.eta_minutes.clamp(1, 24 * 60) as u32;
+                        let pin = self.conv.pin.take();
                         self.conv.fulfilment = Some(Fulfilment::Delivery(DeliveryPlan {
                             wilaya_code: c.wilaya_code.clone(),
                             commune: Some(c.name_fr.clone()),
                             fee: z.fee,
                             eta_minutes: eta,
-                            address: None,
-                            pin: None,
+                            address: pin.as_ref().map(|(lat, lon, label)| {
+                                label.clone().unwrap_or_else(|| pin_text(*lat, *lon))
+                            }),
+                            pin: pin.as_ref().map(|(lat, lon, _)| (*lat, *lon)),
                         }));
                         self.conv.stage = Stage::DeliveryAddress;
                         self.say(Say::DeliveryQuote {
@@ -934,7 +940,11 @@ impl Run<'_, '_> {
                             fee: z.fee,
                             eta_minutes: eta,
                         });
-                        self.say(Say::AskAddress);
+                        if pin.is_some() {
+                            self.ask_payment();
+                        } else {
+                            self.say(Say::AskAddress);
+                        }
                     }
                     None => {
                         self.conv.stage = Stage::DeliveryPlace;
@@ -983,44 +993,48 @@ impl Run<'_, '_> {
                 return self.delivery(None);
             }
         }
-        let Some(z) = zone_for_pin(self.w.menu) else {
-            self.conv.stage = Stage::DeliveryPlace;
-            return self.say(Say::PlaceUnknown);
-        };
-        let address = loc
+        let label = loc
             .address
             .clone()
             .or_else(|| loc.name.clone())
             .filter(|a| !a.trim().is_empty());
-        let eta = z.eta_minutes.clamp(1, 24 * 60) as u32;
-        self.conv.fulfilment = Some(Fulfilment::Delivery(DeliveryPlan {
-            wilaya_code: z.wilaya_code.clone(),
-            commune: None,
-            fee: z.fee,
-            eta_minutes: eta,
-            address: address.clone(),
-            pin: Some((loc.latitude, loc.longitude)),
-        }));
-        let place = address
-            .clone()
-            .unwrap_or_else(|| format!("{:.5}, {:.5}", loc.latitude, loc.longitude));
-        self.say(Say::DeliveryQuote {
-            place,
-            fee: z.fee,
-            eta_minutes: eta,
+        // The commune is already known: the pin is the precise address.
+        if let Some(Fulfilment::Delivery(d)) = &mut self.conv.fulfilment {
+            if d.commune.is_some() && self.conv.stage == Stage::DeliveryAddress {
+                d.pin = Some((loc.latitude, loc.longitude));
+                d.address = Some(label.unwrap_or_else(|| pin_text(loc.latitude, loc.longitude)));
+                return self.ask_payment();
+            }
+        }
+        self.conv.pin = Some((loc.latitude, loc.longitude, label.clone()));
+        self.conv.stage = Stage::DeliveryPlace;
+        // The data has no coordinates, so the pin cannot name the commune by itself; the
+        // address Meta attaches to it sometimes does.
+        let named = label.as_deref().and_then(|a| {
+            self.w
+                .places
+                .find(&text::tokens(a), &[&self.w.menu.restaurant.wilaya_code])
         });
-        if address.is_some() {
-            self.ask_payment();
-        } else {
-            self.conv.stage = Stage::DeliveryAddress;
-            self.say(Say::AskAddress);
+        match named {
+            Some(p @ Place::Commune(_)) => self.set_place(p),
+            _ => self.say(Say::PinNeedsCommune),
         }
     }
 
     fn set_address(&mut self, address: String) {
         match &mut self.conv.fulfilment {
             Some(Fulfilment::Delivery(d)) => {
-                d.address = Some(address);
+                if self.conv.landmark_asked {
+                    let before = d.address.take().unwrap_or_default();
+                    d.address = Some(format!("{before} — {address}"));
+                    self.conv.landmark_asked = false;
+                } else if vague_address(&address) {
+                    d.address = Some(address);
+                    self.conv.landmark_asked = true;
+                    return self.say(Say::AskLandmark);
+                } else {
+                    d.address = Some(address);
+                }
                 self.ask_payment();
             }
             _ => {
@@ -1169,6 +1183,18 @@ impl Run<'_, '_> {
 }
 
 /// The first required option of `item` without a choice yet.
+fn pin_text(lat: f64, lon: f64) -> String {
+    format!("📍 {lat:.5}, {lon:.5}")
+}
+
+/// Too little for a courier to find the door ("ici", "chez moi", "cité"): fewer than two
+/// words or eight letters.
+fn vague_address(a: &str) -> bool {
+    let words = a.split_whitespace().count();
+    let letters = a.chars().filter(|c| c.is_alphanumeric()).count();
+    words < 2 || letters < 8
+}
+
 fn next_missing(item: &crate::menu::Item, choices: &[(usize, String)]) -> Option<usize> {
     item.options
         .iter()

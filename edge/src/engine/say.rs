@@ -68,6 +68,10 @@ pub enum Say {
         eta_minutes: u32,
     },
     AskAddress,
+    /// The address is too vague for a courier: a landmark or a pin, please.
+    AskLandmark,
+    /// A pin arrived but the data has no coordinates to place it: which commune?
+    PinNeedsCommune,
     AskPayment,
     Summary,
     OrderPlaced {
@@ -423,6 +427,8 @@ pub fn render(say: &Say, c: &Ctx<'_>) -> OutgoingMessage {
         ),
         Say::PlaceUnknown => text(t(l, "Je ne trouve pas cette commune. Écrivez son nom (ex. Bab Ezzouar) ou envoyez votre position 📍.", "ما لقيتش هذه البلدية. اكتب الاسم (مثلا باب الزوار) ولا ابعث الموقع 📍.")),
         Say::DeliveryQuote { place, fee, eta_minutes } => text(t(l, &format!("Livraison à {place} : {}, environ {eta_minutes} min.", da(*fee)), &format!("التوصيل لـ {place}: {}، تقريبا {eta_minutes} دقيقة.", da(*fee)))),
+        Say::AskLandmark => text(t(l, "Pouvez-vous préciser l'adresse pour le livreur : un repère proche (mosquée, école, pharmacie…) ou votre position 📍 ?", "زيد وضّح العنوان للموصّل: علامة قريبة (جامع، مدرسة، صيدلية…) ولا ابعث الموقع 📍؟")),
+        Say::PinNeedsCommune => text(t(l, "Merci pour la position 📍 Dans quelle commune êtes-vous ? (ex. Bab Ezzouar)", "شكرا على الموقع 📍 في أي بلدية راك؟ (مثلا باب الزوار)")),
         Say::AskAddress => text(t(l, "Votre adresse précise (rue, bâtiment, repère) ?", "العنوان بالضبط (الشارع، العمارة، علامة قريبة)؟")),
         Say::AskPayment => {
             let b: Vec<(String, String)> = r.payment_methods.iter().map(|p| (format!("pay:{}", p.as_str()), pay_name(l, *p))).collect();

@@ -5,70 +5,16 @@
 
 pub mod words;
 
-use crate::menu::{Lang, PaymentMethod};
+use crate::menu::PaymentMethod;
+use crate::notice::{order, tell, Order};
 use crate::text::Token;
 use chrono::{DateTime, Utc};
-use resto_sync::outbound::{OutgoingMessage, SendMessage};
 use resto_sync::payment::{CreateCheckout, PaymentState, PaymentUpdate, CREATE_CHECKOUT};
-use resto_sync::Provider;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use words::Choice;
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// An order with what its payment messages need.
-struct Order {
-    id: i64,
-    number: String,
-    day: String,
-    total: i64,
-    method: PaymentMethod,
-    pickup: bool,
-    lang: Lang,
-    provider: String,
-    account_id: String,
-    user_id: String,
-}
-
-fn order(tx: &Connection, order_id: i64) -> rusqlite::Result<Option<Order>> {
-    tx.query_row(
-        "SELECT o.id, o.number, o.day, o.total, o.payment_method, o.fulfilment, coalesce(c.lang, o.lang), \
-                c.provider, coalesce(c.account_id, ''), c.user_id \
-         FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1",
-        params![order_id],
-        |r| {
-            Ok(Order {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                day: r.get(2)?,
-                total: r.get(3)?,
-                method: PaymentMethod::parse(&r.get::<_, String>(4)?).unwrap_or(PaymentMethod::Cod),
-                pickup: r.get::<_, String>(5)? == "pickup",
-                lang: Lang::parse(&r.get::<_, String>(6)?).unwrap_or(Lang::Fr),
-                provider: r.get(7)?,
-                account_id: r.get(8)?,
-                user_id: r.get(9)?,
-            })
-        },
-    )
-    .optional()
-}
-
-/// Queues a text to the order's customer (same outbox as the conversation's replies).
-fn tell(tx: &Transaction<'_>, o: &Order, text: String, at: &str) -> rusqlite::Result<()> {
-    let Some(provider) = Provider::parse(&o.provider) else {
-        return Ok(());
-    };
-    let send = SendMessage {
-        provider,
-        account_id: o.account_id.clone(),
-        to: o.user_id.clone(),
-        correlation_id: None,
-        message: OutgoingMessage::Text { text },
-    };
-    crate::chat::queue_message(tx, &send, at)
 }
 
 fn set_status(
