@@ -127,13 +127,24 @@ impl Places {
     /// `preferred` wilayas (the restaurant's) wins: many commune names exist in several
     /// wilayas. A commune beats a wilaya of the same name (Oran the commune is in Oran).
     pub fn find(&self, toks: &[Token], preferred: &[&str]) -> Option<Place> {
-        let mut best: Option<((usize, usize, bool), Place)> = None;
+        self.find_all(toks, preferred).into_iter().next()
+    }
+
+    /// Every place that matches equally well: more than one commune means the name exists
+    /// in several wilayas (none of them the restaurant's) and the customer must choose.
+    pub fn find_all(&self, toks: &[Token], preferred: &[&str]) -> Vec<Place> {
+        let mut best: Option<(usize, usize, bool)> = None;
+        let mut found: Vec<Place> = Vec::new();
         let mut consider = |words: &[String], place: Place, preferred_hit: bool| {
             for start in 0..toks.len() {
                 if let Some(edits) = phrase_at(toks, start, words, 4) {
                     let key = (words.len(), usize::MAX - edits, preferred_hit);
-                    if best.as_ref().map(|(k, _)| key > *k).unwrap_or(true) {
-                        best = Some((key, place));
+                    if best.map(|k| key > k).unwrap_or(true) {
+                        best = Some(key);
+                        found.clear();
+                    }
+                    if best == Some(key) && !found.contains(&place) {
+                        found.push(place);
                     }
                 }
             }
@@ -147,7 +158,11 @@ impl Places {
         for (words, i) in &self.wilaya_names {
             consider(words, Place::Wilaya(*i), false);
         }
-        best.map(|(_, p)| p)
+        // A commune beats a wilaya of the same name (Oran the commune is in Oran).
+        if found.iter().any(|p| matches!(p, Place::Commune(_))) {
+            found.retain(|p| matches!(p, Place::Commune(_)));
+        }
+        found
     }
 }
 
@@ -194,12 +209,30 @@ mod tests {
     }
 
     #[test]
+    fn a_commune_name_shared_by_several_wilayas_far_from_the_restaurant_is_ambiguous() {
+        let p = Places::embedded();
+        let all = p.find_all(&tokens("Larbaa"), &["16"]);
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert_eq!(
+            p.find_all(&tokens("El Marsa"), &["16"]).len(),
+            1,
+            "the restaurant's wilaya wins"
+        );
+        assert_eq!(p.find_all(&tokens("Kouba"), &["16"]).len(), 1);
+    }
+
+    #[test]
     fn zone_communes_are_checked_in_their_wilaya_with_the_closest_names_suggested() {
         let p = Places::embedded();
         assert_eq!(p.check_commune("16", "Bab Ezzouar"), Ok(()));
         assert_eq!(p.check_commune("16", "bab ezzouar"), Ok(()));
         assert_eq!(p.check_commune("16", "باب الزوار"), Ok(()));
-        let e = p.check_commune("16", "Bab Ezouar").unwrap_err();
+        assert_eq!(
+            p.check_commune("16", "Bab Ezouar"),
+            Ok(()),
+            "doubled letters fold"
+        );
+        let e = p.check_commune("16", "Bab Ezzouir").unwrap_err();
         assert_eq!(e[0], "Bab Ezzouar", "{e:?}");
         assert!(
             p.check_commune("31", "Bab Ezzouar").is_err(),

@@ -43,6 +43,7 @@ enum Action {
     Clear,
     Pickup,
     Delivery,
+    Place(usize),
     Pay(PaymentMethod),
     Yes,
     No,
@@ -66,6 +67,7 @@ fn parse_action(id: &str) -> Option<Action> {
         ("opt", c) => Action::Opt(c.to_string()),
         ("ful", "pickup") => Action::Pickup,
         ("ful", "delivery") => Action::Delivery,
+        ("place", i) => Action::Place(i.parse().ok()?),
         ("pay", p) => Action::Pay(PaymentMethod::parse(p)?),
         ("yes", "") => Action::Yes,
         ("no", "") => Action::No,
@@ -347,6 +349,10 @@ impl Run<'_, '_> {
             }
             Action::Pickup => self.pickup(),
             Action::Delivery => self.delivery(None),
+            Action::Place(i) if i < self.w.places.communes.len() => {
+                self.delivery(Some(PlaceFound::One(Place::Commune(i))))
+            }
+            Action::Place(_) => self.reprompt(),
             Action::Pay(p) => self.pay(p),
             Action::Yes => self.confirm(),
             Action::No => self.not_sent(),
@@ -391,25 +397,18 @@ impl Run<'_, '_> {
                         || !u.has(Intent::DeliveryQuestion)
                         || u.has(Intent::OrderAdd))
                 {
-                    let place = self
-                        .w
-                        .places
-                        .find(toks, &[&self.w.menu.restaurant.wilaya_code]);
+                    let place = self.place_in(toks);
                     return self.delivery(place);
                 }
             }
             Stage::DeliveryPlace if u.items.is_empty() && words_in(toks, PICKUP_WORDS) => {
                 return self.pickup();
             }
-            Stage::DeliveryPlace if u.items.is_empty() => {
-                if let Some(p) = self
-                    .w
-                    .places
-                    .find(toks, &[&self.w.menu.restaurant.wilaya_code])
-                {
-                    return self.set_place(p);
-                }
-            }
+            Stage::DeliveryPlace if u.items.is_empty() => match self.place_in(toks) {
+                Some(PlaceFound::One(p)) => return self.set_place(p),
+                Some(PlaceFound::Several(list)) => return self.choose_place(list),
+                None => {}
+            },
             Stage::DeliveryAddress
                 if u.items.is_empty()
                     && !u.has(Intent::Cancel)
@@ -889,7 +888,43 @@ impl Run<'_, '_> {
         self.ask_payment();
     }
 
-    fn delivery(&mut self, place: Option<Place>) {
+    fn place_in(&self, toks: &[Token]) -> Option<PlaceFound> {
+        let mut all = self
+            .w
+            .places
+            .find_all(toks, &[&self.w.menu.restaurant.wilaya_code]);
+        match all.len() {
+            0 => None,
+            1 => all.pop().map(PlaceFound::One),
+            _ => Some(PlaceFound::Several(all)),
+        }
+    }
+
+    fn choose_place(&mut self, list: Vec<Place>) {
+        let places = self.w.places;
+        let ar = self.lang == Lang::Ar;
+        let options = list
+            .iter()
+            .filter_map(|p| match p {
+                Place::Commune(i) => {
+                    let c = &places.communes[*i];
+                    let w = places.wilaya(&c.wilaya_code);
+                    let (cn, wn) = if ar {
+                        (&c.name_ar, w.map(|w| w.name_ar.as_str()).unwrap_or(""))
+                    } else {
+                        (&c.name_fr, w.map(|w| w.name_fr.as_str()).unwrap_or(""))
+                    };
+                    Some((*i, format!("{cn} ({wn})")))
+                }
+                Place::Wilaya(_) => None,
+            })
+            .take(10)
+            .collect();
+        self.conv.stage = Stage::DeliveryPlace;
+        self.say(Say::ChoosePlace { options });
+    }
+
+    fn delivery(&mut self, place: Option<PlaceFound>) {
         if self.conv.cart.is_empty() {
             return self.review();
         }
@@ -904,7 +939,8 @@ impl Run<'_, '_> {
         }
         self.conv.stage = Stage::DeliveryPlace;
         match place {
-            Some(p) => self.set_place(p),
+            Some(PlaceFound::One(p)) => self.set_place(p),
+            Some(PlaceFound::Several(list)) => self.choose_place(list),
             None => self.say(Say::AskPlace),
         }
     }
@@ -1183,6 +1219,12 @@ impl Run<'_, '_> {
 }
 
 /// The first required option of `item` without a choice yet.
+/// What a message named as a delivery place.
+enum PlaceFound {
+    One(Place),
+    Several(Vec<Place>),
+}
+
 fn pin_text(lat: f64, lon: f64) -> String {
     format!("📍 {lat:.5}, {lon:.5}")
 }
