@@ -508,6 +508,22 @@ mod example_file {
                 "{key} missing from config.example.toml"
             );
         }
+        let payments = table["payments"].as_table().unwrap();
+        for key in [
+            "secret_key",
+            "api_url",
+            "public_url",
+            "reconcile_cron",
+            "reconcile_after_secs",
+            "expire_secs",
+            "give_up_secs",
+            "timeout_ms",
+        ] {
+            assert!(
+                payments.contains_key(key),
+                "payments.{key} missing from config.example.toml"
+            );
+        }
         let retention = table["retention"].as_table().unwrap();
         for key in ["acked_hours", "unacked_days", "interval_secs"] {
             assert!(

@@ -72,7 +72,7 @@ fn a_menu_with_problems_is_refused_whole_with_every_problem_listed_and_the_old_m
     first_item["price"] = Value::from(-5);
     first_item["name"]["fr"] = Value::from("");
     bad["delivery"]["zones"][0]["wilaya_code"] = Value::from("99");
-    bad["delivery"]["zones"][1]["communes"][3] = Value::from("Kuba");
+    bad["delivery"]["zones"][1]["communes"][3] = Value::from("Kouva");
     let bad_file = dir.join("bad.json");
     std::fs::write(&bad_file, serde_json::to_vec_pretty(&bad).unwrap()).unwrap();
 
@@ -90,7 +90,7 @@ fn a_menu_with_problems_is_refused_whole_with_every_problem_listed_and_the_old_m
     }
 
     assert!(
-        err.contains("\"Kuba\" is not a commune of wilaya 16; closest: Kouba"),
+        err.contains("\"Kouva\" is not a commune of wilaya 16; closest: Kouba"),
         "{err}"
     );
 
