@@ -71,6 +71,39 @@ pub fn purge(
     Ok(report)
 }
 
+/// The scheduled purges of everything but the event log.
+#[derive(Debug, Clone, Copy)]
+pub struct HousekeepingPolicy {
+    pub security_events: Duration,
+    pub sent_outbox: Duration,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct HousekeepingReport {
+    pub security_events: u64,
+    pub sent_outbox: u64,
+}
+
+pub const PURGE_SECURITY_EVENTS: &str = "DELETE FROM security_events WHERE at < ?1";
+/// Dead-lettered replies stay until someone retries or inspects them.
+pub const PURGE_SENT_OUTBOX: &str =
+    "DELETE FROM outbox_items WHERE state = 'sent' AND received_at < ?1";
+pub const COUNT_DEAD: &str = "SELECT count(*) FROM outbox_items WHERE state = 'dead'";
+
+pub fn housekeeping(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    policy: &HousekeepingPolicy,
+) -> Result<HousekeepingReport, StoreError> {
+    Ok(HousekeepingReport {
+        security_events: conn.execute(
+            PURGE_SECURITY_EVENTS,
+            params![ts(now - policy.security_events)],
+        )? as u64,
+        sent_outbox: conn.execute(PURGE_SENT_OUTBOX, params![ts(now - policy.sent_outbox)])? as u64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
