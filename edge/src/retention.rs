@@ -47,3 +47,57 @@ pub fn purge(
         )? as u64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_receipts_event_ids_and_raw_messages_go_and_recent_ones_and_orders_stay() {
+        let dir = std::env::temp_dir().join(format!("edge-ret-{}", ulid::Ulid::new()));
+        let c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let now = Utc::now();
+        let old = ts(now - Duration::days(200));
+        let new = ts(now - Duration::hours(1));
+        for (id, at) in [("e1", &old), ("e2", &new)] {
+            c.execute(
+                "INSERT INTO applied_events VALUES (?1, 1, ?2)",
+                params![id, at],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO message_statuses VALUES (?1, 'read', NULL, ?2, '{}')",
+                params![id, at],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO inbound_messages VALUES ('wa', ?1, ?1, 'u', 'text', ?2, '{}')",
+                params![id, at],
+            )
+            .unwrap();
+        }
+        let policy = RetentionPolicy {
+            applied_events: Duration::days(14),
+            message_statuses: Duration::days(30),
+            inbound_messages: Duration::days(90),
+        };
+        let r = purge(&c, now, &policy).unwrap();
+        assert_eq!(
+            r,
+            PurgeReport {
+                applied_events: 1,
+                message_statuses: 1,
+                inbound_messages: 1
+            }
+        );
+        let left: String = c
+            .query_row(
+                "SELECT group_concat(event_id) FROM applied_events",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, "e2");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
