@@ -95,7 +95,8 @@ pub struct RelayConfig {
     pub log: String,
     /// `RELAY_LOG_FORMAT`: `json` (default) or `text`.
     pub log_format: LogFormat,
-    /// `LOG_DIR` (or systemd's `$LOGS_DIRECTORY`): also write rolling daily JSON log files.
+    /// `LOG_DIR`: also write rolling daily JSON log files there (under systemd:
+    /// `/var/log/resto-relay`, the unit's `LogsDirectory=`). Off by default: journald has it.
     pub log_dir: Option<PathBuf>,
     /// `LOG_KEEP_FILES`: daily log files kept in `log_dir`.
     pub log_keep_files: usize,
@@ -373,7 +374,7 @@ impl RelayConfig {
         if let Some(v) = env.get("RELAY_BACKUP_DIR") {
             cfg.backup.dir = Some(PathBuf::from(v));
         }
-        if let Some(v) = env.get("LOG_DIR").or_else(|| env.get("LOGS_DIRECTORY")) {
+        if let Some(v) = env.get("LOG_DIR").filter(|v| !v.is_empty()) {
             cfg.log_dir = Some(PathBuf::from(v));
         }
         if problems.is_empty() {

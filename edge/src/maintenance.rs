@@ -57,7 +57,8 @@ impl Default for RetentionSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
-    /// `LOG_DIR` (or systemd's `$LOGS_DIRECTORY`): also write rolling daily JSON files there.
+    /// `LOG_DIR`: also write rolling daily JSON files there (under systemd:
+    /// `/var/log/resto-edge`, the unit's `LogsDirectory=`). Off by default: journald has it.
     pub dir: Option<PathBuf>,
     /// `LOG_KEEP_FILES`: daily files kept (default 14).
     pub keep_files: Option<usize>,
@@ -144,7 +145,7 @@ impl RetentionSettings {
 
 impl LogSettings {
     pub fn apply_env(&mut self, env: Env, problems: &mut Vec<String>) {
-        if let Some(v) = env("LOG_DIR").or_else(|| env("LOGS_DIRECTORY")) {
+        if let Some(v) = env("LOG_DIR") {
             self.dir = Some(PathBuf::from(v));
         }
         let mut keep = self.keep_files.unwrap_or(14);
