@@ -202,6 +202,11 @@ impl Relay {
         self.spawn();
     }
 
+    /// The environment `serve` runs with (data dir, listen address, secrets).
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// Runs another subcommand with the same environment.
     pub fn cli(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run resto-relay")
