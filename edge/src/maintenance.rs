@@ -218,3 +218,57 @@ pub async fn retention_job(db: Db, settings: RetentionSettings) {
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(pk, _)| *pk == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn environment_overrides_the_schedules_and_counts() {
+        let env = env_of(&[
+            ("EDGE_BACKUP_SCHEDULE", "0 2 * * *"),
+            ("EDGE_BACKUP_KEEP", "3"),
+            ("EDGE_RETENTION_MESSAGE_STATUSES_DAYS", "10"),
+            ("LOG_DIR", "/var/log/resto-edge"),
+        ]);
+        let mut problems = Vec::new();
+        let (mut b, mut r, mut l) = (
+            BackupSettings::default(),
+            RetentionSettings::default(),
+            LogSettings::default(),
+        );
+        b.apply_env(&env, &mut problems);
+        r.apply_env(&env, &mut problems);
+        l.apply_env(&env, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((b.schedule.as_str(), b.keep), ("0 2 * * *", 3));
+        assert_eq!(r.message_statuses_days, 10);
+        assert_eq!(l.dir, Some(PathBuf::from("/var/log/resto-edge")));
+        assert_eq!(l.keep_files, Some(14));
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported_at_once() {
+        let env = env_of(&[
+            ("EDGE_BACKUP_SCHEDULE", "nightly"),
+            ("EDGE_BACKUP_KEEP", "many"),
+            ("EDGE_RETENTION_APPLIED_EVENTS_DAYS", "2"),
+        ]);
+        let mut problems = Vec::new();
+        BackupSettings::default().apply_env(&env, &mut problems);
+        RetentionSettings::default().apply_env(&env, &mut problems);
+        let all = problems.join("\n");
+        assert!(all.contains("EDGE_BACKUP_SCHEDULE"), "{all}");
+        assert!(all.contains("EDGE_BACKUP_KEEP"), "{all}");
+        assert!(all.contains("at least 8"), "{all}");
+    }
+}
