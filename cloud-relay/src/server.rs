@@ -70,7 +70,9 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
     })
 }
 
-/// Purges the event log on an interval (cron schedules arrive with the operations work).
+/// Purges the event log on an interval rather than a cron schedule: the unread-expiry alarm
+/// (`resto_events_expired_unread_total`) must fire within minutes, not at the next night.
+/// The other purges are nightly cron jobs (`maintenance::housekeeping_job`).
 async fn retention_job(app: Arc<AppState>) {
     let r = &app.config.retention;
     let policy = crate::store::retention::RetentionPolicy {

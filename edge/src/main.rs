@@ -176,7 +176,7 @@ fn run(data_dir: &std::path::Path, db_path: &std::path::Path) -> anyhow::Result<
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let outcome = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&cfg.console_listen)
             .await
             .with_context(|| {
@@ -206,10 +206,14 @@ fn run(data_dir: &std::path::Path, db_path: &std::path::Path) -> anyhow::Result<
             cfg.retention.clone(),
         ));
         resto_ops::notify::ready();
-        tokio::select! {
-            _ = shutdown_signal() => {}
-            _ = poll => tracing::error!("the poll loop ended"),
-            _ = drain => tracing::error!("the drain loop ended"),
+        // A sync loop only ends by panicking: exit non-zero so `Restart=on-failure` applies.
+        let failure = tokio::select! {
+            _ = shutdown_signal() => None,
+            r = poll => Some(format!("the sync poll loop ended: {r:?}")),
+            r = drain => Some(format!("the outbox drain loop ended: {r:?}")),
+        };
+        if let Some(why) = &failure {
+            tracing::error!(reason = %why, "stopping so that systemd restarts the service");
         }
         resto_ops::notify::stopping();
         // Every write happens under this lock: once we hold it, the batch being applied is
@@ -221,11 +225,18 @@ fn run(data_dir: &std::path::Path, db_path: &std::path::Path) -> anyhow::Result<
             std::mem::forget(c);
         })
         .await;
-        tracing::info!("resto-edge stopped");
-        anyhow::Ok(())
-    })?;
+        match failure {
+            None => {
+                tracing::info!("resto-edge stopped");
+                anyhow::Ok(())
+            }
+            Some(why) => Err(anyhow::anyhow!(why)),
+        }
+    });
+    // Dropping the runtime would wait forever for a blocking task parked on the database
+    // lock we keep held; bound it.
     rt.shutdown_timeout(Duration::from_secs(5));
-    Ok(())
+    outcome
 }
 
 async fn shutdown_signal() {
