@@ -95,6 +95,12 @@ pub struct RelayConfig {
     pub log: String,
     /// `RELAY_LOG_FORMAT`: `json` (default) or `text`.
     pub log_format: LogFormat,
+    /// `LOG_DIR`: also write rolling daily JSON log files there (under systemd:
+    /// `/var/log/resto-relay`, the unit's `LogsDirectory=`). Off by default: journald has it.
+    pub log_dir: Option<PathBuf>,
+    /// `LOG_KEEP_FILES`: daily log files kept in `log_dir`.
+    pub log_keep_files: usize,
+    pub backup: crate::maintenance::BackupConfig,
     pub meta: MetaConfig,
     pub send: SendConfig,
     pub retention: RetentionConfig,
@@ -109,8 +115,14 @@ pub struct RetentionConfig {
     pub acked_hours: u64,
     /// `RELAY_RETENTION_UNACKED_DAYS`: unread events expire after this, counted and logged.
     pub unacked_days: u64,
-    /// `RELAY_RETENTION_INTERVAL_SECS`: how often the purge runs.
+    /// `RELAY_RETENTION_INTERVAL_SECS`: how often the event-log purge runs.
     pub interval_secs: u64,
+    /// `RELAY_RETENTION_SCHEDULE`: cron for the other purges (security events, sent replies).
+    pub schedule: String,
+    /// `RELAY_RETENTION_SECURITY_EVENTS_DAYS`
+    pub security_events_days: u64,
+    /// `RELAY_RETENTION_SENT_OUTBOX_DAYS`: sent replies (dead-lettered ones are kept).
+    pub sent_outbox_days: u64,
 }
 
 impl Default for RetentionConfig {
@@ -119,6 +131,9 @@ impl Default for RetentionConfig {
             acked_hours: 24,
             unacked_days: 7,
             interval_secs: 600,
+            schedule: "30 4 * * *".into(),
+            security_events_days: 90,
+            sent_outbox_days: 14,
         }
     }
 }
@@ -176,6 +191,9 @@ impl Default for RelayConfig {
             allow_query_token: false,
             log: "info".into(),
             log_format: LogFormat::Json,
+            log_dir: None,
+            log_keep_files: 14,
+            backup: Default::default(),
             meta: MetaConfig::default(),
             send: SendConfig::default(),
             retention: RetentionConfig::default(),
@@ -335,6 +353,32 @@ impl RelayConfig {
             "RELAY_RETENTION_INTERVAL_SECS",
             &mut cfg.retention.interval_secs,
         );
+        number(
+            "RELAY_RETENTION_SECURITY_EVENTS_DAYS",
+            &mut cfg.retention.security_events_days,
+        );
+        number(
+            "RELAY_RETENTION_SENT_OUTBOX_DAYS",
+            &mut cfg.retention.sent_outbox_days,
+        );
+        let mut keep_logs = cfg.log_keep_files as u64;
+        number("LOG_KEEP_FILES", &mut keep_logs);
+        cfg.log_keep_files = keep_logs as usize;
+        let mut keep_backups = cfg.backup.keep as u64;
+        number("RELAY_BACKUP_KEEP", &mut keep_backups);
+        cfg.backup.keep = keep_backups as usize;
+        if let Some(v) = env.get("RELAY_RETENTION_SCHEDULE") {
+            cfg.retention.schedule = v;
+        }
+        if let Some(v) = env.get("RELAY_BACKUP_SCHEDULE") {
+            cfg.backup.schedule = v;
+        }
+        if let Some(v) = env.get("RELAY_BACKUP_DIR") {
+            cfg.backup.dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env.get("LOG_DIR").filter(|v| !v.is_empty()) {
+            cfg.log_dir = Some(PathBuf::from(v));
+        }
         cfg.payments.apply_env(env, &mut problems);
         if problems.is_empty() {
             Ok(cfg)
@@ -370,6 +414,7 @@ impl RelayConfig {
             );
         }
         problems.extend(self.payments.problems());
+        problems.extend(crate::maintenance::schedule_problems(self));
         if self.max_body_bytes < 64 * 1024 {
             problems.push(format!(
                 "RELAY_MAX_BODY_BYTES={} is too small for Meta's batches; use at least 65536 (default 3145728)",

@@ -7,6 +7,7 @@ mod demo;
 pub mod graph;
 pub mod http;
 pub mod intake;
+pub mod maintenance;
 pub mod meta;
 pub mod metrics;
 pub mod nodes;

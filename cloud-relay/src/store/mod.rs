@@ -247,6 +247,20 @@ impl Store {
             .map_err(|e| StoreError::Invalid(format!("database task failed: {e}")))?
     }
 
+    /// Purges old security events and sent replies on its own connection.
+    pub async fn housekeeping(
+        &self,
+        policy: retention::HousekeepingPolicy,
+    ) -> Result<retention::HousekeepingReport, StoreError> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = open_connection(&path)?;
+            retention::housekeeping(&conn, chrono::Utc::now(), &policy)
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("housekeeping task failed: {e}")))?
+    }
+
     /// Per-node health for the metrics page.
     pub async fn node_gauges(&self) -> Result<Vec<NodeGauge>, StoreError> {
         self.read(|c| {
