@@ -27,9 +27,24 @@ pub fn init_logging(cfg: &RelayConfig) {
     };
 }
 
+/// What `resto-relay demo` adds to the server; `serve` adds nothing. Not a config option, so
+/// no production configuration can turn the demo on.
+#[derive(Default)]
+pub struct Additions {
+    pub routes: Option<axum::Router>,
+    /// Called once the port is bound.
+    pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// Called when SIGINT/SIGTERM arrives, before the requests in flight are finished.
+    pub on_shutdown: Option<Box<dyn FnOnce() + Send>>,
+}
+
 /// Serves until SIGTERM or SIGINT, then finishes the requests in flight: everything already
 /// acknowledged is committed, everything not yet acknowledged is Meta's to retry.
 pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
+    run_with(cfg, Additions::default())
+}
+
+pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
     init_logging(&cfg);
     warn_about_signature_mode(cfg.meta.signature_required);
     let store = Store::open(&cfg.db_path())
@@ -56,11 +71,24 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
         tokio::spawn(retention_job(state.clone()));
+        let mut app = router(state);
+        if let Some(extra) = additions.routes {
+            app = app.merge(extra);
+        }
+        if let Some(f) = additions.on_listening {
+            f(local);
+        }
+        let on_shutdown = additions.on_shutdown;
         axum::serve(
             listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            if let Some(f) = on_shutdown {
+                f();
+            }
+        })
         .await
         .context("server failed")?;
         tracing::info!("resto-relay stopped");
