@@ -390,3 +390,78 @@ fn the_graph_sink_refuses_a_wrong_token_as_meta_does() {
     assert_eq!(body["error"]["code"], 190);
     assert!(demo.feed("213555900009", 0).is_empty());
 }
+
+/// Runs Debian's headless Chromium on `url` with its own profile; `--timeout` lets the page's
+/// scripts fetch the feed before the DOM is dumped or the screenshot taken.
+fn chromium(
+    args: &[String],
+    url: &str,
+    profile: &std::path::Path,
+    wait_ms: u64,
+) -> std::process::Output {
+    Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=412,860",
+        ])
+        .arg(format!("--timeout={wait_ms}"))
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run chromium: install Debian's chromium package (apt-get install chromium)")
+}
+
+#[test]
+fn the_chat_page_in_a_real_browser_shows_the_bots_arabic_reply_right_to_left() {
+    let demo = Demo::start();
+    let me = "213555900010";
+    demo.say(me, "السلام عليكم");
+    demo.bot_reply(me, 0, "مرحبا بكم في");
+    let url = demo.url(&format!("/demo/?chat={me}&lang=ar"));
+    let profile = demo.dir.join("chromium");
+    // A loaded machine can need longer than the first wait before the page has fetched the
+    // feed: look again, waiting longer (synchronisation, not a speed check).
+    let mut dom = String::new();
+    for wait_ms in [5_000, 15_000, 30_000] {
+        let out = chromium(&["--dump-dom".into()], &url, &profile, wait_ms);
+        dom = String::from_utf8_lossy(&out.stdout).into_owned();
+        if dom.contains(r#"<div class="row bot""#) {
+            break;
+        }
+    }
+    assert!(dom.contains(r#"<html lang="ar" dir="rtl">"#), "{dom}");
+    let bot = dom
+        .split(r#"<div class="row bot""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no bot bubble on the page: {dom}"));
+    assert!(bot.contains("مرحبا بكم في Pizzeria El Bahdja"), "{bot}");
+    // The welcome's reply buttons are tappable buttons on the page.
+    assert!(bot.contains(r#"<button class="choice""#), "{bot}");
+    assert!(dom.contains(r#"<div class="row visitor""#) && dom.contains("السلام عليكم"));
+
+    // A screenshot for people to look at (not compared): target/test-artefacts/.
+    let artefacts = program("resto-relay")
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("test-artefacts");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let shot = artefacts.join("demo-chat-ar.png");
+    let _ = std::fs::remove_file(&shot);
+    let out = chromium(
+        &[format!("--screenshot={}", shot.display())],
+        &url,
+        &profile,
+        15_000,
+    );
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -140,7 +140,21 @@ impl EdgeProcess {
         // So whoever cleans up after a crashed demo knows which process was ours.
         let pid_file = data_dir.join("resto-edge.pid");
         let _ = std::fs::write(&pid_file, child.id().to_string());
-        Ok(EdgeProcess { child, pid_file })
+        let mut edge = EdgeProcess { child, pid_file };
+        // An edge that cannot start (bad edge.toml, database trouble) says so within moments;
+        // better to stop here with its words than to serve a chat nobody answers.
+        std::thread::sleep(Duration::from_millis(500));
+        if let Ok(Some(status)) = edge.child.try_wait() {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            let _ = std::fs::remove_file(&edge.pid_file);
+            bail!(
+                "the edge stopped at once ({status}); its last log lines ({}):\n{}",
+                log_path.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        Ok(edge)
     }
 
     pub fn id(&self) -> u32 {

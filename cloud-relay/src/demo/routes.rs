@@ -71,7 +71,50 @@ struct SendRequest {
     message: VisitorMessage,
 }
 
-async fn send(State(chat): State<Arc<DemoChat>>, body: axum::body::Bytes) -> Response {
+/// Another web site open in the visitor's browser must not be able to talk through the demo:
+/// a cross-site form or `text/plain` fetch is refused by content type, a cross-site JSON
+/// fetch by its `Origin` (and the browser's CORS preflight, which nothing here answers).
+fn from_this_page(headers: &HeaderMap) -> Result<(), Response> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(bad(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the message as Content-Type: application/json",
+        ));
+    }
+    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => Ok(()),
+        Some(Ok(origin)) if is_local_origin(origin) => Ok(()),
+        Some(_) => Err(bad(
+            StatusCode::FORBIDDEN,
+            "the demo chat only accepts messages from its own page on this machine",
+        )),
+    }
+}
+
+/// `http://127.0.0.1:PORT`, `http://localhost:PORT`, `http://[::1]:PORT`.
+fn is_local_origin(origin: &str) -> bool {
+    let Some(rest) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let host = match rest.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => rest,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+async fn send(
+    State(chat): State<Arc<DemoChat>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(refused) = from_this_page(&headers) {
+        return refused;
+    }
     let req: SendRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -231,4 +274,30 @@ async fn sink(
         "messages": [{"id": wamid}]
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machines_pages_count_as_local_origins() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+            "http://127.0.0.1",
+        ] {
+            assert!(is_local_origin(ok), "{ok}");
+        }
+        for no in [
+            "http://evil.example",
+            "https://127.0.0.1:8080",
+            "http://127.0.0.1.evil.example:8080",
+            "http://localhost.evil.example",
+            "null",
+        ] {
+            assert!(!is_local_origin(no), "{no}");
+        }
+    }
 }
