@@ -376,8 +376,34 @@ fn the_demo_only_listens_on_this_machine_and_serve_has_no_demo_routes() {
 }
 
 #[test]
-fn the_graph_sink_refuses_a_wrong_token_as_meta_does() {
+fn another_web_site_cannot_talk_through_the_demo_and_the_sink_refuses_a_wrong_token() {
     let demo = Demo::start();
+    let msg = json!({"from": "213555900009", "message": {"kind": "text", "text": "salam"}});
+    let cross_site = demo
+        .http
+        .post(demo.url("/demo/api/send"))
+        .header("origin", "http://evil.example")
+        .json(&msg)
+        .send()
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+    // A cross-site form post needs no CORS preflight: refused by its content type.
+    let form = demo
+        .http
+        .post(demo.url("/demo/api/send"))
+        .header("content-type", "text/plain")
+        .body(msg.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 415);
+    assert_eq!(
+        demo.relay_db()
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        0,
+        "a refused message reached the relay"
+    );
+
     let r = demo
         .http
         .post(demo.url("/demo/graph/v25.0/109876543210987/messages"))

@@ -74,21 +74,21 @@ struct SendRequest {
 /// Another web site open in the visitor's browser must not be able to talk through the demo:
 /// a cross-site form or `text/plain` fetch is refused by content type, a cross-site JSON
 /// fetch by its `Origin` (and the browser's CORS preflight, which nothing here answers).
-fn from_this_page(headers: &HeaderMap) -> Result<(), Response> {
+fn refused_unless_from_this_page(headers: &HeaderMap) -> Option<Response> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("application/json"));
     if !json {
-        return Err(bad(
+        return Some(bad(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the message as Content-Type: application/json",
         ));
     }
     match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        None => Ok(()),
-        Some(Ok(origin)) if is_local_origin(origin) => Ok(()),
-        Some(_) => Err(bad(
+        None => None,
+        Some(Ok(origin)) if is_local_origin(origin) => None,
+        Some(_) => Some(bad(
             StatusCode::FORBIDDEN,
             "the demo chat only accepts messages from its own page on this machine",
         )),
@@ -112,7 +112,7 @@ async fn send(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(refused) = from_this_page(&headers) {
+    if let Some(refused) = refused_unless_from_this_page(&headers) {
         return refused;
     }
     let req: SendRequest = match serde_json::from_slice(&body) {
