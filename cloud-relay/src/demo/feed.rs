@@ -44,7 +44,9 @@ impl Default for Feed {
 impl Feed {
     pub fn push(&self, chat: &str, from: &'static str, wamid: &str, bubble: Bubble) -> Entry {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let seq = entries.back().map_or(0, |e| e.seq) + 1;
+        // From the last number given out, not the last entry kept: a removed entry's number is
+        // never reused (a page may have seen it).
+        let seq = *self.latest.borrow() + 1;
         let entry = Entry {
             seq,
             chat: chat.to_string(),
@@ -60,6 +62,12 @@ impl Feed {
         drop(entries);
         self.latest.send_replace(seq);
         entry
+    }
+
+    /// Takes back an entry the relay refused after all (see `routes::send`).
+    pub fn remove(&self, seq: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|e| e.seq != seq);
     }
 
     fn after(&self, chat: &str, after: u64) -> Vec<Entry> {
@@ -121,6 +129,16 @@ mod tests {
             .wait_after("111111111", 1, Duration::ZERO)
             .await
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_removed_entry_is_no_longer_shown_and_its_number_is_not_reused() {
+        let feed = Feed::default();
+        let first = feed.push("1", "visitor", "w1", text("salam"));
+        feed.remove(first.seq);
+        assert!(feed.wait_after("1", 0, Duration::ZERO).await.is_empty());
+        let next = feed.push("1", "visitor", "w2", text("salam"));
+        assert!(next.seq > first.seq);
     }
 
     #[tokio::test]

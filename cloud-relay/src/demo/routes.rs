@@ -155,6 +155,11 @@ async fn send(
         &req.message,
     );
     let signature = meta_signature_header(&chat.app_secret, &webhook);
+    // In the feed before the relay sees it, so the bot's answer (which can reach the sink
+    // before the relay's 200 reaches us) always comes after it, on the page and in `after`.
+    let entry = chat
+        .feed
+        .push(&req.from, "visitor", &wamid, req.message.as_bubble());
     let answer = chat
         .http
         .post(&chat.webhook_url)
@@ -165,13 +170,11 @@ async fn send(
         .await;
     match answer {
         Ok(r) if r.status().is_success() => {
-            let entry = chat
-                .feed
-                .push(&req.from, "visitor", &wamid, req.message.as_bubble());
             tracing::info!(wamid = %wamid, "demo chat: webhook accepted by the relay");
             Json(json!({ "entry": entry })).into_response()
         }
         Ok(r) => {
+            chat.feed.remove(entry.seq);
             let status = r.status().as_u16();
             let text = r.text().await.unwrap_or_default();
             tracing::warn!(status, "demo chat: the relay refused the webhook");
@@ -180,10 +183,13 @@ async fn send(
                 &format!("the relay answered {status}: {text}"),
             )
         }
-        Err(e) => bad(
-            StatusCode::BAD_GATEWAY,
-            &format!("cannot reach the relay's /webhooks/meta: {e}"),
-        ),
+        Err(e) => {
+            chat.feed.remove(entry.seq);
+            bad(
+                StatusCode::BAD_GATEWAY,
+                &format!("cannot reach the relay's /webhooks/meta: {e}"),
+            )
+        }
     }
 }
 
