@@ -31,9 +31,16 @@ enum Command {
     Migrate,
     /// Check the configuration and environment; print every problem; exit 1 if any.
     Preflight,
-    /// Run locally with demo settings: a generated app secret, a demo node and route, and a
-    /// signed sample webhook printed as a curl command.
-    Demo,
+    /// Run the whole product locally: relay + edge (demo menu) + a stand-in for Meta + a chat
+    /// page that talks to the bot through the real webhook path. Loopback only.
+    Demo {
+        /// The resto-edge program (default: RESTO_EDGE_BIN, else beside this executable).
+        #[arg(long)]
+        edge_bin: Option<PathBuf>,
+        /// Keep the demo menu's opening hours (default: open around the clock for the demo).
+        #[arg(long)]
+        real_hours: bool,
+    },
     /// Manage restaurant devices (nodes).
     #[command(subcommand)]
     Node(NodeCommand),
@@ -156,9 +163,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::server::run(cfg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo => {
-            let cfg = crate::demo::prepare(config_path)?;
-            crate::server::run(cfg)?;
+        Command::Demo {
+            edge_bin,
+            real_hours,
+        } => {
+            let opts = crate::demo::DemoOptions {
+                edge_bin,
+                real_hours,
+            };
+            crate::demo::run(config_path, opts)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

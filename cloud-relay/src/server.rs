@@ -21,11 +21,26 @@ pub fn init_logging(cfg: &RelayConfig) -> resto_ops::logging::LogGuard {
     })
 }
 
+/// What `resto-relay demo` adds to the server; `serve` adds nothing. Not a config option, so
+/// no production configuration can turn the demo on.
+#[derive(Default)]
+pub struct Additions {
+    pub routes: Option<axum::Router>,
+    /// Called once the port is bound.
+    pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// Called when SIGINT/SIGTERM arrives, before the requests in flight are finished.
+    pub on_shutdown: Option<Box<dyn FnOnce() + Send>>,
+}
+
 /// Serves until SIGTERM or SIGINT, then finishes the requests in flight: everything already
 /// acknowledged is committed, everything not yet acknowledged is Meta's to retry.
 /// READY=1 once migrations ran and the listener is bound; WATCHDOG=1 from the heartbeat
 /// (`maintenance::heartbeat`); STOPPING=1 when the shutdown begins.
 pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
+    run_with(cfg, Additions::default())
+}
+
+pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
     let _log = init_logging(&cfg);
     // Held for the process's life: `restore` refuses to touch a database a relay is using.
     let _lock = resto_ops::lock::DataDirLock::acquire(&cfg.data_dir, "resto-relay")?;
@@ -61,11 +76,24 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
         tokio::spawn(crate::maintenance::backup_job(state.clone()));
         tokio::spawn(crate::maintenance::heartbeat(state.clone()));
         resto_ops::notify::ready();
+        let mut app = router(state);
+        if let Some(extra) = additions.routes {
+            app = app.merge(extra);
+        }
+        if let Some(f) = additions.on_listening {
+            f(local);
+        }
+        let on_shutdown = additions.on_shutdown;
         axum::serve(
             listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            if let Some(f) = on_shutdown {
+                f();
+            }
+        })
         .await
         .context("server failed")?;
         tracing::info!("resto-relay stopped");
