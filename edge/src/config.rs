@@ -29,8 +29,10 @@ pub struct EdgeConfig {
     pub node_secret: Secret,
     /// Long-poll wait in seconds (0..60).
     pub poll_wait_secs: u64,
-    /// `EDGE_CONSOLE_LISTEN` (the console arrives with its issue).
+    /// `EDGE_CONSOLE_LISTEN`: the staff console's LAN address (also /status, /metrics).
     pub console_listen: String,
+    /// `EDGE_LATE_AFTER_MINUTES`: an unfinished order older than this shows late on the board.
+    pub late_after_minutes: u32,
 }
 
 impl Default for EdgeConfig {
@@ -41,6 +43,7 @@ impl Default for EdgeConfig {
             node_secret: Secret::default(),
             poll_wait_secs: 25,
             console_listen: "0.0.0.0:8090".into(),
+            late_after_minutes: 45,
         }
     }
 }
@@ -80,7 +83,18 @@ impl EdgeConfig {
         if let Some(v) = env("EDGE_CONSOLE_LISTEN") {
             cfg.console_listen = v;
         }
+        if let Some(v) = env("EDGE_LATE_AFTER_MINUTES") {
+            cfg.late_after_minutes = v
+                .parse()
+                .map_err(|_| format!("EDGE_LATE_AFTER_MINUTES={v:?} is not a number of minutes"))?;
+        }
         let mut problems = Vec::new();
+        if !(1..=1440).contains(&cfg.late_after_minutes) {
+            problems.push(format!(
+                "late_after_minutes = {} must be 1..1440",
+                cfg.late_after_minutes
+            ));
+        }
         if cfg.relay_url.is_empty() {
             problems.push(
                 "RELAY_URL is not set: run `resto-edge enroll --relay URL …` first".to_string(),
