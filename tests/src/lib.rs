@@ -1,6 +1,7 @@
 //! Harness for end-to-end tests of the real `resto-relay` (and later `resto-edge`) binaries:
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
+pub mod browser;
 pub mod console;
 pub mod cut_proxy;
 pub mod fake_graph;
