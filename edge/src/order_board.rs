@@ -343,6 +343,126 @@ pub fn board(
 mod tests {
     use super::*;
 
+    fn shop() -> Connection {
+        let dir = std::env::temp_dir().join(format!("edge-board-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/menus/demo_menu.json"
+        ))
+        .unwrap();
+        let m =
+            crate::menu::validate::parse_menu(&bytes, &crate::chat::PLACES.wilaya_codes()).unwrap();
+        let tx = c.transaction().unwrap();
+        crate::menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
+        tx.execute(
+            "INSERT INTO customers (id, provider, user_id, account_id, display_name, lang, created_at) \
+             VALUES (1, 'wa', '213555020202', '109876543210987', 'Nadia', 'ar', '2026-11-23T10:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO orders (id, number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, \
+             address, payment_method, payment_status, eta, lang, source, created_at, updated_at) VALUES \
+             (1, 'A-001', '2026-11-23', 1, 1, 'new', 1000, 200, 1200, 'delivery', 'Cité 5', 'cod', 'pending', \
+             '2026-11-23T18:45:00.000Z', 'fr', 'wa', '2026-11-23T18:00:00.000Z', '2026-11-23T18:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        c
+    }
+
+    fn outbox_texts(c: &Connection) -> Vec<String> {
+        let mut st = c
+            .prepare("SELECT payload FROM outbox ORDER BY seq")
+            .unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|p| {
+                let v: serde_json::Value = serde_json::from_str(&p.unwrap()).unwrap();
+                v["message"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_move_and_the_customers_notice_in_their_language_are_written_together() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let moved = move_order(&tx, 1, OrderStatus::Accepted, None, now).unwrap();
+        assert!(moved.notified);
+        // Not committed: neither the move nor the notice exists.
+        drop(tx);
+        assert!(outbox_texts(&c).is_empty());
+        let tx = c.transaction().unwrap();
+        move_order(&tx, 1, OrderStatus::Accepted, None, now).unwrap();
+        tx.commit().unwrap();
+        // The customer wrote in Arabic: the notice is Arabic, with the ETA in Algiers time.
+        assert_eq!(
+            outbox_texts(&c),
+            vec!["طلبيتك A-001 تقبلت. الوقت المتوقع: 19:45.".to_string()]
+        );
+        let to: String = c
+            .query_row(
+                "SELECT json_extract(payload, '$.to') FROM outbox",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(to, "213555020202");
+        let logged: i64 = c
+            .query_row(
+                "SELECT count(*) FROM transcript WHERE direction = 'out'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(logged, 1);
+    }
+
+    #[test]
+    fn a_refused_move_writes_nothing() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let e = move_order(&tx, 1, OrderStatus::Delivered, None, now).unwrap_err();
+        assert!(matches!(e, BoardError::Illegal { .. }), "{e}");
+        let e = move_order(&tx, 1, OrderStatus::Cancelled, Some("  "), now).unwrap_err();
+        assert!(matches!(e, BoardError::ReasonRequired), "{e}");
+        tx.commit().unwrap();
+        let status: String = c
+            .query_row("SELECT status FROM orders WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(status, "new");
+        assert!(outbox_texts(&c).is_empty());
+    }
+
+    #[test]
+    fn a_counter_order_is_never_notified_but_moves_like_any_other() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let o: crate::counter_order::CounterOrder = serde_json::from_value(serde_json::json!({
+            "source": "phone", "phone": "0555 12 34 56", "fulfilment": "delivery", "address": "Rue 3",
+            "lines": [{"sku": "PZ-MARG", "qty": 1}, {"sku": "BS-LIMO", "qty": 2}]}))
+        .unwrap();
+        let (id, number) = crate::counter_order::place(&tx, &o, now).unwrap();
+        assert_eq!(number, "A-002");
+        let moved = move_order(&tx, id, OrderStatus::Accepted, None, now).unwrap();
+        assert!(!moved.notified);
+        tx.commit().unwrap();
+        assert!(outbox_texts(&c).is_empty());
+        let total: i64 = c
+            .query_row("SELECT total FROM orders WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        assert_eq!(total, 900);
+    }
+
     #[test]
     fn an_order_is_late_past_its_eta_or_past_the_sla_but_never_once_finished() {
         let t0 = parse_utc("2026-11-23T12:00:00Z").unwrap();
