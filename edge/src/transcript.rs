@@ -24,8 +24,21 @@ pub fn record_in(
                 .to_string()
         })
     });
-    let media = (!msg.attachments.is_empty())
-        .then(|| serde_json::to_string(&msg.attachments).unwrap_or_default());
+    // WhatsApp media URLs only open with the business token (the relay would have to fetch
+    // them), so staff see a placeholder; Instagram and Messenger CDN URLs open as they are.
+    let attachments: Vec<resto_sync::Attachment> = msg
+        .attachments
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            if msg.provider == resto_sync::Provider::Wa {
+                a.url = None;
+            }
+            a
+        })
+        .collect();
+    let media =
+        (!attachments.is_empty()).then(|| serde_json::to_string(&attachments).unwrap_or_default());
     c.execute(
         "INSERT INTO transcript (customer_id, direction, author, kind, body, media, at) VALUES (?1, 'in', 'customer', ?2, ?3, ?4, ?5)",
         params![customer_id, msg.kind.as_str(), body, media, at],

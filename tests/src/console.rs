@@ -17,8 +17,10 @@ pub fn always_open_menu(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// `resto-edge menu import` of the always-open demo menu.
+/// `resto-edge menu import` of the always-open demo menu, once the daemon finished its own
+/// migrations (two processes migrating a fresh database at once would race).
 pub fn import_menu(edge: &Edge) {
+    ConsoleClient::connect(edge).wait_ready();
     let out = Command::new(program("resto-edge"))
         .env("EDGE_DATA_DIR", &edge.dir)
         .args(["menu", "import"])

@@ -566,6 +566,11 @@ impl Edge {
         wait_until(20, "resto-edge migrated its database", || {
             self.count("SELECT count(*) FROM sync_state") == 1
         });
+        // The console listens only after every migration ran: a CLI started now (menu import,
+        // staff add) does not race the daemon's migrations.
+        wait_until(30, "resto-edge serves its console", || {
+            std::net::TcpStream::connect(&self.console).is_ok()
+        });
     }
 
     pub fn kill9(&mut self) {

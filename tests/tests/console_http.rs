@@ -3,7 +3,7 @@
 //! with nothing changed.
 
 use resto_e2e::console::{add_staff, import_menu, ConsoleClient};
-use resto_e2e::{Edge, Relay};
+use resto_e2e::{fixture, wait_until, Edge, Relay};
 use serde_json::json;
 
 fn edge_with_staff() -> (Relay, Edge) {
@@ -187,4 +187,56 @@ fn cancelling_needs_a_reason_and_a_counter_order_is_taken_while_the_relay_is_dow
         )
         .unwrap();
     assert_eq!(row, ("cancelled".to_string(), "client parti".to_string()));
+}
+
+#[test]
+fn a_voice_note_and_an_image_show_in_the_transcript_with_a_placeholder_or_their_link() {
+    let relay = Relay::start(&[]);
+    let (node, secret) = relay.enroll_node("pizzeria");
+    relay.add_route("wa", "109876543210987", &node);
+    relay.add_route("ig", "17841400000000001", &node);
+    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
+    import_menu(&edge);
+    add_staff(&edge, "amina", "staff", "4821");
+    for f in ["wa_audio.json", "ig_attachment_image.json"] {
+        assert_eq!(relay.post_signed(&fixture(f)).0, 200, "{f}");
+    }
+    wait_until(45, "both messages reached the conversation list", || {
+        edge.count("SELECT count(*) FROM transcript WHERE direction = 'in'") == 2
+    });
+    let mut c = ConsoleClient::new(&edge);
+    assert_eq!(c.login("amina", "4821").status, 200);
+    let list = c.get("/api/conversations").body;
+    let convs = list["conversations"]
+        .as_array()
+        .expect("conversations")
+        .clone();
+    assert_eq!(convs.len(), 2, "{list}");
+    assert!(
+        convs.iter().all(|c| c["unread"].as_i64() >= Some(1)),
+        "{list}"
+    );
+    let transcript = |provider: &str| {
+        let id = convs
+            .iter()
+            .find(|c| c["provider"] == provider)
+            .expect(provider)["customer_id"]
+            .as_i64()
+            .unwrap();
+        let r = c.get(&format!("/api/conversations/{id}"));
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["transcript"][0].clone()
+    };
+    let voice = transcript("wa");
+    assert_eq!(voice["kind"], "audio", "{voice}");
+    assert_eq!(voice["media"][0]["voice"], true, "{voice}");
+    assert!(voice["media"][0]["url"].is_null(), "{voice}");
+    let image = transcript("ig");
+    assert_eq!(image["kind"], "image", "{image}");
+    assert!(
+        image["media"][0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://lookaside.fbsbx.com/")),
+        "{image}"
+    );
 }
