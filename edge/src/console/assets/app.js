@@ -58,6 +58,7 @@ const T = {
   },
 };
 
+const SOURCES = { wa: "WhatsApp", ig: "Instagram", msg: "Messenger" };
 const COLUMNS = ["new", "accepted", "preparing", "ready", "out_for_delivery", "done"];
 const state = {
   lang: localStorage.getItem("lang") === "ar" ? "ar" : "fr",
@@ -83,7 +84,8 @@ function el(tag, attrs, ...kids) {
 function localTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // Latin digits and a 24-hour clock in both languages, as Algerian restaurants write times.
+  return isNaN(d) ? iso : d.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
 }
 
 function flash(msg, good) {
@@ -229,7 +231,7 @@ function card(o) {
   const c = el("div", { class: "card" + (o.late ? " late" : ""), "data-order": o.id, "data-status": o.status },
     el("div", { class: "row" },
       el("span", { class: "num" }, "#" + o.number),
-      o.source !== "chat" ? el("span", { class: "source" }, t(o.source) || o.source) : null,
+      el("span", { class: "source" }, SOURCES[o.source] || t(o.source)),
       o.late ? el("span", { class: "late-tag" }, t("late")) : null),
     el("div", {}, o.customer, " · ", t(o.fulfilment)),
     o.address ? el("div", { class: "muted" }, o.address) : null,
