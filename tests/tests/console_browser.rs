@@ -260,6 +260,10 @@ fn an_item_switched_off_in_the_console_is_refused_by_the_bot() {
     let mut b = Browser::launch();
     login(&mut b, &shop, "amina", "4821");
     b.click("[data-tab=menu]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
     b.click("[data-toggle=TC-POULET]");
     b.wait_for(
         "the item shown unavailable",
@@ -283,4 +287,69 @@ fn an_item_switched_off_in_the_console_is_refused_by_the_bot() {
         "the bot refusing the tacos",
         "Tacos Poulet n'est pas disponible",
     );
+}
+
+#[test]
+fn with_the_internet_down_the_owner_takes_a_counter_order_and_edits_a_price() {
+    let mut shop = Shop::open();
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "karim", "owner-secret-1");
+    b.wait_for(
+        "the status bar to show the relay connection",
+        "document.getElementById('conn').classList.contains('ok')",
+    );
+    shop.relay.kill9();
+    b.wait_for(
+        "the status bar to show the edge offline",
+        "document.getElementById('conn').classList.contains('down') && document.getElementById('conn').innerText.includes('Hors ligne depuis')",
+    );
+
+    b.click("[data-tab=new-order]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
+    b.fill("#order-items input[data-sku=PZ-MARG]", "2");
+    b.wait_for(
+        "the running total",
+        "document.getElementById('order-total').innerText === '1400'",
+    );
+    b.fill("#order-name", "Samir");
+    b.click("#order-submit");
+    b.wait_for(
+        "the counter order on the board",
+        "document.querySelector('[data-column=new] .card') && document.querySelector('[data-column=new] .card').innerText.includes('Comptoir')",
+    );
+    assert_eq!(
+        shop.edge.count(
+            "SELECT count(*) FROM orders WHERE source = 'counter' AND total = 1400 AND status = 'new'"
+        ),
+        1
+    );
+    b.click("[data-column=new] .card button[data-to=accepted]");
+    b.wait_for("the counter order accepted", &order_card_in("accepted"));
+    // Nobody to tell for a counter order: nothing waits in the outbox for it.
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM outbox WHERE kind = 'send_message'"),
+        0
+    );
+
+    // The owner sees price fields; a new price is stored.
+    b.click("[data-tab=menu]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
+    b.fill("[data-sku=PZ-MARG] input.price", "750");
+    b.click("[data-save=PZ-MARG]");
+    b.wait_for(
+        "the saved confirmation",
+        "document.getElementById('flash').innerText.includes('Enregistré')",
+    );
+    wait_until(60, "the new price stored", || {
+        shop.edge
+            .count("SELECT price FROM menu_items WHERE sku = 'PZ-MARG'")
+            == 750
+    });
 }

@@ -340,10 +340,16 @@ async function reply(ev) {
 
 // ---- menu -----------------------------------------------------------------------------------
 async function loadMenu() {
-  const r = await api("GET", "/api/menu");
-  if (!r.ok) return;
-  state.menu = r.data.menu; state.canEdit = r.data.can_edit;
-  renderMenu(); renderOrderForm();
+  // aria-busy until fresh: nobody types into fields about to be replaced.
+  $("menu").setAttribute("aria-busy", "true");
+  try {
+    const r = await api("GET", "/api/menu");
+    if (!r.ok) return;
+    state.menu = r.data.menu; state.canEdit = r.data.can_edit;
+    renderMenu(); renderOrderForm();
+  } finally {
+    $("menu").removeAttribute("aria-busy");
+  }
 }
 
 function itemName(i) { return state.lang === "ar" ? i.name.ar : i.name.fr; }
