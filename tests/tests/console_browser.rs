@@ -5,7 +5,7 @@
 use resto_e2e::browser::{artefacts_dir, Browser};
 use resto_e2e::console::{add_staff, import_menu};
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{wait_until, Edge, Relay};
+use resto_e2e::{fixture, wait_until, Edge, Relay};
 
 const PHONE: &str = "109876543210987";
 
@@ -250,6 +250,26 @@ fn staff_take_over_an_arabic_conversation_reply_from_the_console_and_hand_back()
             "SELECT c.bot_paused FROM conversations c JOIN customers u ON u.id = c.customer_id WHERE u.user_id = '{nadia}'"
         )),
         0
+    );
+    // A voice note (Meta's own fixture): an unread marker in the list, and in the transcript
+    // a placeholder, since WhatsApp media only open with the business token.
+    let (status, _) = shop.relay.post_signed(&fixture("wa_audio.json"));
+    assert_eq!(status, 200);
+    b.click("[data-tab=conversations]");
+    b.wait_for(
+        "Karim's unread conversation in the list",
+        "[...document.querySelectorAll('#conv-list li.unread')].some(li => li.innerText.includes('Karim'))",
+    );
+    b.eval(
+        "[...document.querySelectorAll('#conv-list li')].find(li => li.innerText.includes('Karim')).click()",
+    );
+    b.wait_for(
+        "the voice note placeholder",
+        "[...document.querySelectorAll('#transcript .placeholder')].some(p => p.innerText.includes('رسالة صوتية'))",
+    );
+    b.wait_for(
+        "the unread marker cleared",
+        "![...document.querySelectorAll('#conv-list li.unread')].some(li => li.innerText.includes('Karim'))",
     );
 }
 
