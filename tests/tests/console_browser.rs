@@ -355,6 +355,44 @@ fn with_the_internet_down_the_owner_takes_a_counter_order_and_edits_a_price() {
         0
     );
 
+    // The ETA is editable from the card.
+    let before = b.text("[data-column=accepted] .card");
+    b.fill("[data-column=accepted] .card input[data-eta]", "180");
+    b.click("[data-column=accepted] .card button[data-set-eta]");
+    b.wait_for(
+        "the new ETA on the card",
+        &format!(
+            "document.querySelector('[data-column=accepted] .card').innerText.includes('Heure prévue') \
+             && document.querySelector('[data-column=accepted] .card').innerText !== {}",
+            serde_json::to_string(&before).expect("json")
+        ),
+    );
+    let eta: String = shop
+        .edge
+        .db()
+        .query_row("SELECT eta FROM orders", [], |r| r.get(0))
+        .expect("eta");
+    let eta = chrono::DateTime::parse_from_rfc3339(&eta).expect("rfc3339 eta");
+    let ahead = eta.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::minutes(170) && ahead <= chrono::Duration::minutes(180),
+        "{ahead}"
+    );
+    assert!(!b.text("[data-column=accepted] .card").contains("EN RETARD"));
+    // Three hours later (the order is back-dated), the open order is flagged late.
+    shop.edge
+        .db()
+        .execute(
+            "UPDATE orders SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 hours'), \
+             eta = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-2 hours')",
+            [],
+        )
+        .expect("back-date the order");
+    b.wait_for(
+        "the late highlight",
+        "document.querySelector('[data-column=accepted] .card.late') && document.querySelector('[data-column=accepted] .card').innerText.includes('EN RETARD')",
+    );
+
     // The owner sees price fields; a new price is stored.
     b.click("[data-tab=menu]");
     b.wait_for(
