@@ -43,6 +43,16 @@ pub fn apply_batch(
         "UPDATE sync_state SET cursor = max(cursor, ?1), last_sync_at = ?2, offline_since = NULL WHERE id = 1",
         params![next_after as i64, at],
     )?;
+    if let Some(t) = events
+        .last()
+        .and_then(|e| DateTime::parse_from_rfc3339(&e.received_at).ok())
+    {
+        let lag = (now - t.with_timezone(&Utc)).num_milliseconds().max(0);
+        tx.execute(
+            "UPDATE sync_state SET relay_lag_ms = ?1 WHERE id = 1",
+            params![lag],
+        )?;
+    }
     tx.commit()?;
     Ok(out)
 }

@@ -70,6 +70,7 @@ pub fn handle_message(
         params![msg.provider.as_str(), msg.user_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    crate::transcript::record_in(tx, customer_id, msg, &at)?;
     let stored: Option<(String, bool)> = tx
         .query_row(
             "SELECT state, bot_paused FROM conversations WHERE customer_id = ?1",
@@ -222,6 +223,7 @@ pub fn handle_message(
             message,
         };
         queue_message(tx, &send, &at)?;
+        crate::transcript::record_out(tx, customer_id, "bot", &send.message, &at)?;
         handled.replies += 1;
     }
     // After the confirmation, so the customer reads it first.

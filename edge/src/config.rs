@@ -29,11 +29,13 @@ pub struct EdgeConfig {
     pub node_secret: Secret,
     /// Long-poll wait in seconds (0..60).
     pub poll_wait_secs: u64,
-    /// `EDGE_CONSOLE_LISTEN` (the console arrives with its issue).
+    /// `EDGE_CONSOLE_LISTEN`: the staff console's LAN address (also /status, /metrics).
     pub console_listen: String,
     pub backup: crate::maintenance::BackupSettings,
     pub retention: crate::maintenance::RetentionSettings,
     pub log: crate::maintenance::LogSettings,
+    /// `EDGE_LATE_AFTER_MINUTES`: an unfinished order older than this shows late on the board.
+    pub late_after_minutes: u32,
 }
 
 impl Default for EdgeConfig {
@@ -47,6 +49,7 @@ impl Default for EdgeConfig {
             backup: Default::default(),
             retention: Default::default(),
             log: Default::default(),
+            late_after_minutes: 45,
         }
     }
 }
@@ -97,11 +100,22 @@ impl EdgeConfig {
         if let Some(v) = env("EDGE_CONSOLE_LISTEN") {
             cfg.console_listen = v;
         }
+        if let Some(v) = env("EDGE_LATE_AFTER_MINUTES") {
+            cfg.late_after_minutes = v
+                .parse()
+                .map_err(|_| format!("EDGE_LATE_AFTER_MINUTES={v:?} is not a number of minutes"))?;
+        }
         let mut problems = Vec::new();
         let env_fn = |k: &str| env(k);
         cfg.backup.apply_env(&env_fn, &mut problems);
         cfg.retention.apply_env(&env_fn, &mut problems);
         cfg.log.apply_env(&env_fn, &mut problems);
+        if !(1..=1440).contains(&cfg.late_after_minutes) {
+            problems.push(format!(
+                "late_after_minutes = {} must be 1..1440",
+                cfg.late_after_minutes
+            ));
+        }
         if cfg.relay_url.is_empty() {
             problems.push(
                 "RELAY_URL is not set: run `resto-edge enroll --relay URL …` first".to_string(),

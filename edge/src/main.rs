@@ -5,7 +5,6 @@
 use resto_edge::{config, heartbeat, maintenance, preflight, status, store, sync_worker};
 
 use anyhow::{bail, Context};
-use axum::response::IntoResponse;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -65,10 +64,29 @@ enum Command {
     },
     /// Print the sync status: connected or offline since when, outbox backlog, last sync.
     Status,
+    /// Staff accounts for the console.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
     /// The restaurant's menu (format of shared/fixtures/menus/demo_menu.json).
     Menu {
         #[command(subcommand)]
         action: MenuAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Create an account, or set a new password/PIN and role for an existing one (this also
+    /// unlocks it and logs it out everywhere). The password is read from --password-file or
+    /// from the first line of standard input, never from the command line.
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["owner", "staff"])]
+        role: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
     },
 }
 
@@ -146,6 +164,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
         Command::Menu { action } => menu_command(&db_path, action)?,
+        Command::Staff { action } => staff_command(&db_path, action)?,
         Command::Run => run(&cli.data_dir, &db_path)?,
     }
     Ok(())
@@ -193,7 +212,12 @@ fn run(data_dir: &std::path::Path, db_path: &std::path::Path) -> anyhow::Result<
             cfg.poll_wait_secs,
             outbox_ready.clone(),
         ));
-        tokio::spawn(serve_status(listener, db.clone()));
+        let console = resto_edge::console::Console::new(
+            db.clone(),
+            outbox_ready.clone(),
+            cfg.late_after_minutes,
+        );
+        tokio::spawn(resto_edge::console::serve(listener, console));
         let drain = tokio::spawn(sync_worker::drain_loop(db.clone(), client, outbox_ready));
         tokio::spawn(heartbeat::run(db.clone()));
         tokio::spawn(maintenance::backup_job(
@@ -335,6 +359,36 @@ fn menu_command(db_path: &std::path::Path, action: MenuAction) -> anyhow::Result
     Ok(())
 }
 
+fn staff_command(db_path: &std::path::Path, action: StaffAction) -> anyhow::Result<()> {
+    use resto_edge::staff::{self, Role};
+    let StaffAction::Add {
+        name,
+        role,
+        password_file,
+    } = action;
+    let secret = match password_file {
+        Some(f) => std::fs::read_to_string(&f)
+            .with_context(|| format!("cannot read --password-file {}", f.display()))?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            line
+        }
+    };
+    let secret = secret.trim_end_matches(['\r', '\n']);
+    let role = Role::parse(&role).context("--role must be owner or staff")?;
+    let conn = store::open(db_path)?;
+    let created = staff::add(&conn, &name, role, secret, &store::now())?;
+    println!(
+        "{} {name} ({}); log in on the console at http://<this device>:8090/",
+        if created { "created" } else { "updated" },
+        role.as_str()
+    );
+    Ok(())
+}
+
 fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -353,57 +407,4 @@ fn status(db_path: &std::path::Path) -> anyhow::Result<()> {
     let c = store::open(db_path)?;
     println!("{}", serde_json::to_string(&status::read(&c)?)?);
     Ok(())
-}
-
-/// `GET /status` (JSON), `GET /metrics` (Prometheus) and `GET /healthz` on the console
-/// address; the console itself arrives with its issue.
-async fn serve_status(listener: tokio::net::TcpListener, db: sync_worker::Db) {
-    use axum::routing::get;
-    let read = move || {
-        let c = db.lock().unwrap_or_else(|p| p.into_inner());
-        status::read(&c)
-    };
-    let read2 = read.clone();
-    let read3 = read.clone();
-    let app =
-        axum::Router::new()
-            .route(
-                "/status",
-                get(move || async move {
-                    match read() {
-                        Ok(s) => {
-                            axum::Json(serde_json::to_value(s).unwrap_or_default()).into_response()
-                        }
-                        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-                            .into_response(),
-                    }
-                }),
-            )
-            .route(
-                "/metrics",
-                get(move || async move {
-                    match read2() {
-                        Ok(s) => status::metrics(&s).into_response(),
-                        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-                            .into_response(),
-                    }
-                }),
-            )
-            .route(
-                "/healthz",
-                get(move || async move {
-                    match tokio::task::spawn_blocking(read3).await {
-                        Ok(Ok(_)) => (axum::http::StatusCode::OK, "ok\n").into_response(),
-                        _ => (
-                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                            "database unavailable\n",
-                        )
-                            .into_response(),
-                    }
-                }),
-            );
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(addr = %addr, "status, metrics and healthz listening");
-    }
-    let _ = axum::serve(listener, app).await;
 }

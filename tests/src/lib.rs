@@ -1,6 +1,8 @@
 //! Harness for end-to-end tests of the real `resto-relay` (and later `resto-edge`) binaries:
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
+pub mod browser;
+pub mod console;
 pub mod cut_proxy;
 pub mod fake_chargily;
 pub mod fake_graph;
@@ -601,6 +603,11 @@ impl Edge {
         // Ready once its database is migrated (the daemon migrates before it syncs).
         wait_until(20, "resto-edge migrated its database", || {
             self.count("SELECT count(*) FROM sync_state") == 1
+        });
+        // The console listens only after every migration ran: a CLI started now (menu import,
+        // staff add) does not race the daemon's migrations.
+        wait_until(30, "resto-edge serves its console", || {
+            std::net::TcpStream::connect(&self.console).is_ok()
         });
     }
 

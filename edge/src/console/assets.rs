@@ -1,0 +1,36 @@
+//! The console's pages, compiled into the binary: it must work with no internet at all.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+const INDEX: &str = include_str!("assets/index.html");
+const SCRIPT: &str = include_str!("assets/app.js");
+const STYLE: &str = include_str!("assets/app.css");
+
+fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; img-src 'self' https: data:; media-src 'self' https:; frame-ancestors 'none'",
+            ),
+        ],
+        body,
+    )
+}
+
+pub async fn index() -> impl IntoResponse {
+    page("text/html; charset=utf-8", INDEX)
+}
+
+pub async fn script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", SCRIPT)
+}
+
+pub async fn style() -> impl IntoResponse {
+    page("text/css; charset=utf-8", STYLE)
+}

@@ -1,0 +1,459 @@
+// RestoBot staff console. Plain JS, no library: it is served by the edge and must work with
+// the internet down. Every change sends the session's CSRF token in X-CSRF-Token; the server
+// checks roles on each endpoint, hidden buttons are only a convenience.
+"use strict";
+
+const T = {
+  fr: {
+    logout: "Déconnexion", name: "Nom", password: "Mot de passe ou code", login: "Se connecter",
+    tab_board: "Commandes", tab_conversations: "Conversations", tab_menu: "Menu", tab_new_order: "Nouvelle commande",
+    take_over: "Prendre la main", hand_back: "Rendre au bot", send: "Envoyer", reply_placeholder: "Votre réponse…",
+    add_item: "Ajouter un article", name_fr: "Nom (FR)", name_ar: "Nom (AR)", price: "Prix (DA)", add: "Ajouter",
+    source: "Origine", counter: "Comptoir", phone: "Téléphone", customer: "Client", phone_number: "Téléphone",
+    fulfilment: "Mode", pickup: "À emporter", delivery: "Livraison", address: "Adresse", total: "Total",
+    place_order: "Enregistrer la commande",
+    connected: "Connecté", offline_since: "Hors ligne depuis", never_synced: "Jamais synchronisé",
+    backlog: "En attente d'envoi", last_sync: "Dernière synchro", lag: "Retard relais",
+    st_new: "Nouvelles", st_accepted: "Acceptées", st_preparing: "En préparation", st_ready: "Prêtes",
+    st_out_for_delivery: "En livraison", st_done: "Terminées",
+    to_accepted: "Accepter", to_rejected: "Refuser", to_preparing: "Préparer", to_ready: "Prête",
+    to_out_for_delivery: "En livraison", to_delivered: "Livrée", to_cancelled: "Annuler",
+    lbl_delivered: "Livrée", lbl_cancelled: "Annulée", lbl_rejected: "Refusée",
+    late: "EN RETARD", eta: "Heure prévue", set_eta: "ETA (min)", ok: "OK", reason: "Motif",
+    reason_needed: "Indiquez un motif", confirm: "Confirmer",
+    handoff_alert: "demande à parler à quelqu'un", open: "Ouvrir",
+    bot_paused: "Bot en pause (vous avez la main)", bot_active: "Bot actif", wants_human: "Veut un humain",
+    available: "Disponible", unavailable: "Indisponible", save: "Enregistrer",
+    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible",
+    image: "Image", audio: "Message vocal", video: "Vidéo", document: "Document", sticker: "Autocollant",
+    location: "Position", you: "Vous", bot: "Bot", restaurant: "Restaurant", pick_conv: "Choisissez une conversation",
+    wrong_login: "Nom ou mot de passe incorrect", locked: "Trop d'essais : compte bloqué jusqu'à",
+    session_over: "Session terminée, reconnectez-vous",
+  },
+  ar: {
+    logout: "خروج", name: "الاسم", password: "كلمة السر أو الرمز", login: "دخول",
+    tab_board: "الطلبات", tab_conversations: "المحادثات", tab_menu: "القائمة", tab_new_order: "طلب جديد",
+    take_over: "التكفل بالمحادثة", hand_back: "إرجاع للبوت", send: "إرسال", reply_placeholder: "ردك…",
+    add_item: "إضافة صنف", name_fr: "الاسم (فرنسية)", name_ar: "الاسم (عربية)", price: "السعر (دج)", add: "إضافة",
+    source: "المصدر", counter: "الكونتوار", phone: "الهاتف", customer: "الزبون", phone_number: "رقم الهاتف",
+    fulfilment: "الطريقة", pickup: "استلام", delivery: "توصيل", address: "العنوان", total: "المجموع",
+    place_order: "تسجيل الطلب",
+    connected: "متصل", offline_since: "غير متصل منذ", never_synced: "لم تتم المزامنة بعد",
+    backlog: "في انتظار الإرسال", last_sync: "آخر مزامنة", lag: "تأخر المرحّل",
+    st_new: "جديدة", st_accepted: "مقبولة", st_preparing: "قيد التحضير", st_ready: "جاهزة",
+    st_out_for_delivery: "في الطريق", st_done: "منتهية",
+    to_accepted: "قبول", to_rejected: "رفض", to_preparing: "تحضير", to_ready: "جاهزة",
+    to_out_for_delivery: "في الطريق", to_delivered: "تم التوصيل", to_cancelled: "إلغاء",
+    lbl_delivered: "تم التوصيل", lbl_cancelled: "ملغاة", lbl_rejected: "مرفوضة",
+    late: "متأخرة", eta: "الوقت المتوقع", set_eta: "الوقت (دقيقة)", ok: "موافق", reason: "السبب",
+    reason_needed: "اكتب السبب", confirm: "تأكيد",
+    handoff_alert: "يطلب التحدث مع شخص", open: "فتح",
+    bot_paused: "البوت متوقف (أنت تتكفل)", bot_active: "البوت يعمل", wants_human: "يريد شخصا",
+    available: "متوفر", unavailable: "غير متوفر", save: "حفظ",
+    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح",
+    image: "صورة", audio: "رسالة صوتية", video: "فيديو", document: "ملف", sticker: "ملصق",
+    location: "موقع", you: "أنت", bot: "البوت", restaurant: "المطعم", pick_conv: "اختر محادثة",
+    wrong_login: "الاسم أو كلمة السر خاطئة", locked: "محاولات كثيرة: الحساب مقفل حتى",
+    session_over: "انتهت الجلسة، أعد الدخول",
+  },
+};
+
+const SOURCES = { wa: "WhatsApp", ig: "Instagram", msg: "Messenger" };
+const COLUMNS = ["new", "accepted", "preparing", "ready", "out_for_delivery", "done"];
+const state = {
+  lang: localStorage.getItem("lang") === "ar" ? "ar" : "fr",
+  csrf: null, me: null, board: null, menu: null, canEdit: false,
+  conv: null, tab: "board", events: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const t = (k) => T[state.lang][k] || T.fr[k] || k;
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k === "class") e.className = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k);
+  return e;
+}
+
+function localTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  // Latin digits and a 24-hour clock in both languages, as Algerian restaurants write times.
+  return isNaN(d) ? iso : d.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+}
+
+function flash(msg, good) {
+  const f = $("flash");
+  f.textContent = msg;
+  f.classList.toggle("good", !!good);
+  f.classList.remove("hidden");
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => f.classList.add("hidden"), 5000);
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
+  const r = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await r.json(); } catch (_) { data = null; }
+  if (r.status === 401 && path !== "/api/login") { showLogin(t("session_over")); }
+  if (!r.ok && path !== "/api/login") flash((data && data.error) || r.status + "");
+  return { status: r.status, ok: r.ok, data };
+}
+
+// ---- language -------------------------------------------------------------------------------
+function applyLang() {
+  const html = document.documentElement;
+  html.lang = state.lang;
+  html.dir = state.lang === "ar" ? "rtl" : "ltr";
+  $("lang-toggle").textContent = state.lang === "ar" ? "Français" : "العربية";
+  for (const n of document.querySelectorAll("[data-i18n]")) {
+    const badge = n.querySelector(".badge");
+    n.textContent = t(n.dataset.i18n) + (badge ? " " : "");
+    if (badge) n.append(badge);
+  }
+  for (const n of document.querySelectorAll("[data-i18n-placeholder]")) n.placeholder = t(n.dataset.i18nPlaceholder);
+  renderAll();
+}
+
+// ---- session --------------------------------------------------------------------------------
+function showLogin(msg) {
+  state.me = null; state.csrf = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  $("app-view").classList.add("hidden");
+  $("logout").classList.add("hidden");
+  $("who").textContent = "";
+  $("login-view").classList.remove("hidden");
+  $("login-error").textContent = msg || "";
+}
+
+function showApp(me) {
+  state.me = me; state.csrf = me.csrf;
+  $("login-view").classList.add("hidden");
+  $("app-view").classList.remove("hidden");
+  $("logout").classList.remove("hidden");
+  $("who").textContent = me.name + " (" + me.role + ")";
+  document.body.dataset.role = me.role;
+  listen();
+  loadMenu();
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  const r = await api("POST", "/api/login", { name: $("login-name").value, password: $("login-password").value });
+  $("login-password").value = "";
+  if (r.ok) return showApp(r.data);
+  if (r.status === 429) $("login-error").textContent = t("locked") + " " + localTime(r.data && r.data.locked_until);
+  else $("login-error").textContent = t("wrong_login");
+}
+
+async function logout() {
+  await api("POST", "/api/logout");
+  showLogin();
+}
+
+// ---- live board -----------------------------------------------------------------------------
+function listen() {
+  if (state.events) state.events.close();
+  const es = new EventSource("/api/events");
+  es.addEventListener("board", (e) => {
+    state.board = JSON.parse(e.data);
+    renderBoard(); renderStatus(); renderAlerts();
+    if (state.tab === "conversations") loadConversations();
+  });
+  // EventSource reconnects by itself; a 401 means the session ended.
+  es.onerror = async () => { const r = await fetch("/api/me"); if (r.status === 401) showLogin(t("session_over")); };
+  state.events = es;
+}
+
+function renderStatus() {
+  const s = state.board && state.board.status;
+  if (!s) return;
+  const conn = $("conn");
+  conn.className = "conn " + (s.connected ? "ok" : "down");
+  conn.textContent = s.connected ? t("connected")
+    : s.offline_since ? t("offline_since") + " " + localTime(s.offline_since) : t("never_synced");
+  $("backlog").textContent = t("backlog") + " : " + s.outbox_backlog;
+  $("lastsync").textContent = t("last_sync") + " : " + (s.last_sync_at ? localTime(s.last_sync_at) : "—");
+  $("lag").textContent = t("lag") + " : " + (s.relay_lag_ms == null ? "—" : (s.relay_lag_ms / 1000).toFixed(1) + " s");
+}
+
+function renderAlerts() {
+  const box = $("alerts");
+  const a = (state.board && state.board.handoff_alerts) || [];
+  box.replaceChildren(...a.map((x) => el("div", { class: "alert", "data-customer": x.customer_id },
+    "⚠ " + x.name + " " + t("handoff_alert") + " ",
+    el("button", { type: "button", onclick: () => { switchTab("conversations"); openConversation(x.customer_id); } }, t("open")))));
+  box.classList.toggle("hidden", a.length === 0);
+  const badge = $("unread-badge");
+  const n = (state.board && state.board.unread) || 0;
+  badge.textContent = n;
+  badge.classList.toggle("hidden", n === 0);
+}
+
+function column(status) {
+  return ["delivered", "cancelled", "rejected"].includes(status) ? "done" : status;
+}
+
+function renderBoard() {
+  if (!state.board) return;
+  const cols = {};
+  const board = $("board");
+  board.replaceChildren(...COLUMNS.map((c) => {
+    cols[c] = el("div", { class: "column", "data-column": c });
+    return cols[c];
+  }));
+  const counts = {};
+  for (const o of state.board.orders) {
+    const c = column(o.status);
+    counts[c] = (counts[c] || 0) + 1;
+    cols[c].append(card(o));
+  }
+  for (const c of COLUMNS) cols[c].prepend(el("h2", {}, el("span", {}, t("st_" + c)), el("span", {}, String(counts[c] || 0))));
+}
+
+function card(o) {
+  const moves = o.next.filter((s) => s !== "cancelled" && s !== "rejected");
+  const stops = o.next.filter((s) => s === "cancelled" || s === "rejected");
+  const reasonBox = el("div", { class: "row hidden" },
+    el("input", { class: "reason", placeholder: t("reason"), "data-reason": o.id }));
+  const c = el("div", { class: "card" + (o.late ? " late" : ""), "data-order": o.id, "data-status": o.status },
+    el("div", { class: "row" },
+      el("span", { class: "num" }, "#" + o.number),
+      el("span", { class: "source" }, SOURCES[o.source] || t(o.source)),
+      o.late ? el("span", { class: "late-tag" }, t("late")) : null),
+    el("div", {}, o.customer, " · ", t(o.fulfilment)),
+    o.address ? el("div", { class: "muted" }, o.address) : null,
+    el("ul", {}, o.items.map((i) => el("li", {}, i))),
+    el("div", {}, el("strong", {}, o.total + " DA"), o.eta_local ? " · " + t("eta") + " " + o.eta_local : ""),
+    ["delivered", "cancelled", "rejected"].includes(o.status)
+      ? el("div", { class: "muted" }, t("lbl_" + o.status) + (o.cancel_reason ? " — " + o.cancel_reason : ""))
+      : null);
+  if (o.next.length) {
+    c.append(el("div", { class: "actions" },
+      moves.map((s) => el("button", { type: "button", "data-to": s, onclick: () => move(o.id, s) }, t("to_" + s))),
+      stops.map((s) => el("button", { type: "button", class: "danger", "data-to": s, onclick: () => stop(o.id, s, reasonBox) }, t("to_" + s)))));
+    c.append(reasonBox);
+    c.append(el("div", { class: "row" },
+      el("input", { type: "number", min: 1, max: 600, placeholder: t("set_eta"), "data-eta": o.id }),
+      el("button", { type: "button", class: "secondary", "data-set-eta": o.id, onclick: () => setEta(o.id, c) }, t("ok"))));
+  }
+  return c;
+}
+
+async function move(id, to, reason) {
+  const r = await api("POST", "/api/orders/" + id + "/status", { to, reason });
+  return r.ok;
+}
+
+// Cancelling or refusing asks for a reason first (the customer is told it).
+async function stop(id, to, box) {
+  const input = box.querySelector("input");
+  if (box.classList.contains("hidden")) { box.classList.remove("hidden"); input.focus(); return; }
+  if (to === "cancelled" && !input.value.trim()) { flash(t("reason_needed")); input.focus(); return; }
+  await move(id, to, input.value.trim() || undefined);
+}
+
+async function setEta(id, c) {
+  const minutes = parseInt(c.querySelector("[data-eta]").value, 10);
+  if (!(minutes >= 1)) return;
+  await api("POST", "/api/orders/" + id + "/eta", { minutes });
+}
+
+// ---- conversations --------------------------------------------------------------------------
+async function loadConversations() {
+  const r = await api("GET", "/api/conversations");
+  if (!r.ok) return;
+  $("conv-list").replaceChildren(...r.data.conversations.map((c) => el("li", {
+      class: (c.unread > 0 ? "unread" : "") + (state.conv === c.customer_id ? " active" : ""),
+      "data-customer": c.customer_id, onclick: () => openConversation(c.customer_id),
+    },
+    c.unread > 0 ? el("span", { class: "dot", title: String(c.unread) }) : null,
+    el("div", { class: "grow" },
+      el("div", { class: "cname" }, c.name, " ",
+        c.handoff_requested ? el("span", { class: "tag" }, t("wants_human")) : null,
+        c.bot_paused ? el("span", { class: "tag" }, "⏸") : null),
+      el("div", { class: "preview" }, c.last_message || "")))));
+  if (state.conv) openConversation(state.conv, true);
+}
+
+function mediaView(m) {
+  const label = (m.voice ? "🎤 " : "") + t(m.kind);
+  if (!m.url) return el("div", { class: "placeholder" }, "[" + label + " — " + t("media_missing") + "]");
+  if (m.kind === "image" || m.kind === "sticker") return el("img", { src: m.url, alt: label });
+  if (m.kind === "audio") return el("audio", { src: m.url, controls: true });
+  if (m.kind === "video") return el("video", { src: m.url, controls: true, width: 240 });
+  return el("a", { href: m.url, target: "_blank", rel: "noopener" }, label);
+}
+
+async function openConversation(id, quiet) {
+  state.conv = id;
+  const r = await api("GET", "/api/conversations/" + id);
+  if (!r.ok) return;
+  const c = r.data.conversation;
+  $("conv-name").textContent = c.name;
+  $("conv-state").textContent = c.bot_paused ? t("bot_paused") : c.handoff_requested ? t("wants_human") : t("bot_active");
+  $("take-over").classList.toggle("hidden", c.bot_paused);
+  $("hand-back").classList.toggle("hidden", !c.bot_paused);
+  $("reply-form").classList.toggle("hidden", !c.bot_paused);
+  const box = $("transcript");
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
+  box.replaceChildren(...r.data.transcript.map((m) => {
+    const who = m.direction === "in" ? c.name : m.author === "bot" ? t("bot") : m.author === "restaurant" ? t("restaurant") : m.author;
+    const media = m.media.map(mediaView);
+    const nonText = m.direction === "in" && !["text", "interactive", "button", "location"].includes(m.kind) && media.length === 0;
+    return el("div", { class: "msg " + m.direction + (m.author !== "bot" && m.author !== "customer" && m.author !== "restaurant" ? " staff" : ""), "data-kind": m.kind },
+      el("div", { class: "meta" }, who + " · " + localTime(m.at)),
+      m.body ? el("div", {}, m.body) : null,
+      media,
+      nonText ? el("div", { class: "placeholder" }, "[" + t(m.kind) + " — " + t("media_missing") + "]") : null);
+  }));
+  if (!quiet || atBottom) box.scrollTop = box.scrollHeight;
+  if (c.unread > 0) await api("POST", "/api/conversations/" + id + "/read");
+  for (const li of $("conv-list").children) li.classList.toggle("active", li.dataset.customer == id);
+}
+
+async function convAction(what) {
+  if (!state.conv) return;
+  const r = await api("POST", "/api/conversations/" + state.conv + "/" + what);
+  if (r.ok) openConversation(state.conv);
+}
+
+async function reply(ev) {
+  ev.preventDefault();
+  const text = $("reply-text").value.trim();
+  if (!text || !state.conv) return;
+  const r = await api("POST", "/api/conversations/" + state.conv + "/reply", { text });
+  if (r.ok) { $("reply-text").value = ""; openConversation(state.conv); }
+}
+
+// ---- menu -----------------------------------------------------------------------------------
+async function loadMenu() {
+  // aria-busy until fresh: nobody types into fields about to be replaced.
+  $("menu").setAttribute("aria-busy", "true");
+  try {
+    const r = await api("GET", "/api/menu");
+    if (!r.ok) return;
+    state.menu = r.data.menu; state.canEdit = r.data.can_edit;
+    renderMenu(); renderOrderForm();
+  } finally {
+    $("menu").removeAttribute("aria-busy");
+  }
+}
+
+function itemName(i) { return state.lang === "ar" ? i.name.ar : i.name.fr; }
+
+function renderMenu() {
+  const m = state.menu;
+  $("add-item").classList.toggle("hidden", !state.canEdit || !m);
+  if (!m) { $("menu").replaceChildren(); return; }
+  $("new-cat").replaceChildren(...m.categories.map((c) => el("option", { value: c.id }, state.lang === "ar" ? c.name.ar : c.name.fr)));
+  $("menu").replaceChildren(...m.categories.map((c) => el("div", { class: "menu-cat" },
+    el("h3", {}, state.lang === "ar" ? c.name.ar : c.name.fr),
+    c.items.map((i) => {
+      const row = el("div", { class: "menu-item" + (i.available ? "" : " off"), "data-sku": i.sku },
+        el("span", { class: "iname" }, itemName(i), " ", el("span", { class: "muted" }, i.price + " DA")),
+        el("button", { type: "button", class: i.available ? "secondary" : "danger", "data-toggle": i.sku,
+          onclick: () => toggle(i) }, i.available ? t("available") : t("unavailable")));
+      if (state.canEdit) {
+        const price = el("input", { class: "price", type: "number", min: 0, value: i.price, "aria-label": t("price") });
+        const fr = el("input", { class: "nm", value: i.name.fr, "aria-label": t("name_fr") });
+        const ar = el("input", { class: "nm", value: i.name.ar, dir: "rtl", "aria-label": t("name_ar") });
+        row.append(price, fr, ar, el("button", { type: "button", "data-save": i.sku, onclick: async () => {
+          const r = await api("POST", "/api/menu/items/" + encodeURIComponent(i.sku),
+            { price: parseInt(price.value, 10), name_fr: fr.value, name_ar: ar.value });
+          if (r.ok) { flash(t("saved"), true); loadMenu(); }
+        } }, t("save")));
+      }
+      return row;
+    }))));
+}
+
+async function toggle(i) {
+  const r = await api("POST", "/api/menu/items/" + encodeURIComponent(i.sku) + "/availability", { available: !i.available });
+  if (r.ok) loadMenu();
+}
+
+async function addItem(ev) {
+  ev.preventDefault();
+  const r = await api("POST", "/api/menu/items", {
+    category_id: $("new-cat").value, sku: $("new-sku").value.trim(),
+    name_fr: $("new-fr").value.trim(), name_ar: $("new-ar").value.trim(), price: parseInt($("new-price").value, 10),
+  });
+  if (r.ok) { ev.target.reset(); flash(t("saved"), true); loadMenu(); }
+}
+
+// ---- counter / phone orders -----------------------------------------------------------------
+function renderOrderForm() {
+  const m = state.menu;
+  const box = $("order-items");
+  if (!m) { box.replaceChildren(); return; }
+  const kept = {};
+  for (const q of box.querySelectorAll("input[data-sku]")) kept[q.dataset.sku] = q.value;
+  box.replaceChildren(...m.categories.flatMap((c) => c.items.filter((i) => i.available).map((i) =>
+    el("div", { class: "line" }, el("span", {}, itemName(i) + " — " + i.price + " DA"),
+      el("input", { type: "number", min: 0, max: 50, value: kept[i.sku] || 0, "data-sku": i.sku, "data-price": i.price, oninput: orderTotal })))));
+  orderTotal();
+}
+
+function orderTotal() {
+  let total = 0;
+  for (const q of $("order-items").querySelectorAll("input[data-sku]")) total += (parseInt(q.value, 10) || 0) * parseInt(q.dataset.price, 10);
+  $("order-total").textContent = total;
+}
+
+async function placeOrder(ev) {
+  ev.preventDefault();
+  const lines = [...$("order-items").querySelectorAll("input[data-sku]")]
+    .map((q) => ({ sku: q.dataset.sku, qty: parseInt(q.value, 10) || 0 })).filter((l) => l.qty > 0);
+  const r = await api("POST", "/api/orders", {
+    source: $("order-source").value, customer_name: $("order-name").value.trim() || null,
+    phone: $("order-phone").value.trim() || null, fulfilment: $("order-fulfilment").value,
+    address: $("order-address").value.trim() || null, lines,
+  });
+  if (r.ok) { ev.target.reset(); renderOrderForm(); flash(t("order_saved") + " #" + r.data.number, true); switchTab("board"); }
+}
+
+// ---- tabs and start-up ----------------------------------------------------------------------
+function switchTab(name) {
+  state.tab = name;
+  for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === name);
+  for (const p of document.querySelectorAll(".tabpane")) p.classList.toggle("hidden", p.id !== "tab-" + name);
+  if (name === "conversations") loadConversations();
+  if (name === "menu" || name === "new-order") loadMenu();
+}
+
+function renderAll() {
+  renderBoard(); renderStatus(); renderAlerts(); renderMenu(); renderOrderForm();
+  if (state.tab === "conversations" && state.me) loadConversations();
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  $("lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "ar" ? "fr" : "ar";
+    localStorage.setItem("lang", state.lang);
+    applyLang();
+  });
+  for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => switchTab(b.dataset.tab));
+  $("take-over").addEventListener("click", () => convAction("take-over"));
+  $("hand-back").addEventListener("click", () => convAction("hand-back"));
+  $("reply-form").addEventListener("submit", reply);
+  $("add-item").addEventListener("submit", addItem);
+  $("order-form").addEventListener("submit", placeOrder);
+  applyLang();
+  const r = await fetch("/api/me", { credentials: "same-origin" });
+  if (r.ok) showApp(await r.json()); else showLogin();
+});

@@ -1,0 +1,80 @@
+//! The live board: one server-sent event with the whole board whenever it changes (a console
+//! action wakes it at once; changes from the sync worker are seen within a second).
+
+use super::auth::{require, ApiError, Change};
+use super::Console;
+use crate::staff::Scope;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Sync status for the status bar: connected or offline since, backlog, last sync, relay lag.
+pub fn status(c: &Connection) -> rusqlite::Result<Value> {
+    let s = crate::status::read(c)?;
+    let lag: Option<i64> = c.query_row(
+        "SELECT relay_lag_ms FROM sync_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(json!({
+        "connected": s.offline_since.is_none() && s.last_sync_at.is_some(),
+        "state": s.state,
+        "offline_since": s.offline_since,
+        "last_sync_at": s.last_sync_at,
+        "outbox_backlog": s.outbox_backlog,
+        "oldest_outbox_item": s.oldest_outbox_item,
+        "relay_lag_ms": lag,
+    }))
+}
+
+/// Everything the board page shows.
+pub fn snapshot(c: &Connection, sla_minutes: u32) -> rusqlite::Result<Value> {
+    let orders = crate::order_board::board(c, chrono::Utc::now(), sla_minutes)?;
+    let alerts: Vec<Value> = crate::handoff::list(c, 200)?
+        .into_iter()
+        .filter(|r| r.handoff_requested)
+        .map(|r| json!({"customer_id": r.customer_id, "name": r.name, "since": r.last_activity}))
+        .collect();
+    let unread: i64 = c.query_row(
+        "SELECT coalesce(sum(unread), 0) FROM conversations",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(json!({
+        "orders": orders,
+        "handoff_alerts": alerts,
+        "unread": unread,
+        "sla_minutes": sla_minutes,
+        "status": status(c)?,
+    }))
+}
+
+pub async fn events(
+    State(c): State<Console>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    require(&c, &headers, Scope::Service, Change::Read).await?;
+    let stream = futures_util::stream::unfold((c, String::new()), |(c, last)| async move {
+        loop {
+            let sla = c.sla_minutes;
+            let snap = c
+                .with_db(move |db| snapshot(db, sla).map(|v| v.to_string()))
+                .await;
+            if let Ok(s) = snap {
+                if s != last {
+                    let ev = Event::default().event("board").data(s.clone());
+                    return Some((Ok::<_, std::convert::Infallible>(ev), (c, s)));
+                }
+            }
+            tokio::select! {
+                _ = c.changed.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,487 @@
+//! Staff moving orders on the board. A move and the customer's notice (in their language)
+//! are written in the caller's transaction: either both happen or neither. Payment code hooks
+//! in here (refund on cancel, collected on delivery).
+
+use crate::chat::queue_message;
+use crate::menu::Lang;
+use crate::order_notice::{self, Notice};
+use crate::orders::OrderStatus;
+use crate::transcript;
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use resto_sync::outbound::{OutgoingMessage, SendMessage};
+use resto_sync::Provider;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    #[error("order {0} does not exist; reload the board")]
+    NotFound(i64),
+    #[error("an order that is {} cannot become {}; reload the board", .from.as_str(), .to.as_str())]
+    Illegal { from: OrderStatus, to: OrderStatus },
+    #[error("say why the order is cancelled: the customer is told")]
+    ReasonRequired,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// What a move did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub order_id: i64,
+    pub number: String,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    /// True when a message to the customer was queued in the outbox.
+    pub notified: bool,
+}
+
+struct OrderRow {
+    number: String,
+    status: OrderStatus,
+    customer_id: i64,
+    pickup: bool,
+    eta: Option<String>,
+    lang: String,
+    source: String,
+}
+
+fn load(tx: &Connection, order_id: i64) -> Result<OrderRow, BoardError> {
+    tx.query_row(
+        "SELECT number, status, customer_id, fulfilment, eta, lang, source FROM orders WHERE id = ?1",
+        params![order_id],
+        |r| {
+            Ok(OrderRow {
+                number: r.get(0)?,
+                status: OrderStatus::parse(&r.get::<_, String>(1)?).unwrap_or(OrderStatus::New),
+                customer_id: r.get(2)?,
+                pickup: r.get::<_, String>(3)? == "pickup",
+                eta: r.get(4)?,
+                lang: r.get(5)?,
+                source: r.get(6)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or(BoardError::NotFound(order_id))
+}
+
+pub fn fmt_ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The restaurant's UTC offset, as the engine's opening hours use it (Algeria: UTC+1, no DST).
+pub fn restaurant_offset(c: &Connection) -> rusqlite::Result<FixedOffset> {
+    let tz: Option<String> = c
+        .query_row("SELECT timezone FROM restaurant WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let secs = if tz.as_deref() == Some("UTC") {
+        0
+    } else {
+        3600
+    };
+    Ok(FixedOffset::east_opt(secs).expect("valid offset"))
+}
+
+fn local_hhmm(off: FixedOffset, ts: &str) -> Option<String> {
+    let t = DateTime::parse_from_rfc3339(ts).ok()?;
+    Some(t.with_timezone(&off).format("%H:%M").to_string())
+}
+
+/// Moves an order to `to` if the state machine allows it and queues the customer's notice.
+/// Cancelling needs a reason. Nothing is written when the move is refused.
+pub fn move_order(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    to: OrderStatus,
+    reason: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Moved, BoardError> {
+    let o = load(tx, order_id)?;
+    if !o.status.can_move_to(to) {
+        return Err(BoardError::Illegal { from: o.status, to });
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if to == OrderStatus::Cancelled && reason.is_none() {
+        return Err(BoardError::ReasonRequired);
+    }
+    if reason.is_some_and(|r| r.chars().count() > 200) {
+        return Err(BoardError::Invalid(
+            "keep the reason under 200 characters".into(),
+        ));
+    }
+    let at = fmt_ts(now);
+    let keep_reason = matches!(to, OrderStatus::Cancelled | OrderStatus::Rejected);
+    // The status in the WHERE clause makes a concurrent move lose instead of both winning.
+    let n = tx.execute(
+        "UPDATE orders SET status = ?2, updated_at = ?3, cancel_reason = CASE WHEN ?4 THEN ?5 ELSE cancel_reason END \
+         WHERE id = ?1 AND status = ?6",
+        params![order_id, to.as_str(), at, keep_reason, reason, o.status.as_str()],
+    )?;
+    if n != 1 {
+        return Err(BoardError::Illegal { from: o.status, to });
+    }
+    // Money follows the order: cash is collected at the door, a paid order that will not
+    // be delivered becomes a refund the owner must make (docs/payments.md).
+    match to {
+        OrderStatus::Delivered => crate::delivery::on_delivered(tx, order_id, now)?,
+        OrderStatus::Cancelled | OrderStatus::Rejected => {
+            let why = reason.unwrap_or("refused by the restaurant");
+            crate::payments::on_order_cancelled(tx, order_id, why, by, now)?;
+        }
+        _ => {}
+    }
+    let off = restaurant_offset(tx)?;
+    let eta = o.eta.as_deref().and_then(|e| local_hhmm(off, e));
+    let notice = Notice {
+        number: &o.number,
+        status: to,
+        pickup: o.pickup,
+        eta: eta.as_deref(),
+        reason,
+    };
+    let notified = match order_notice::render(&notice, Lang::Fr) {
+        Some(_) => notify(tx, &o, |lang| order_notice::render(&notice, lang), &at)?,
+        None => false,
+    };
+    tracing::info!(order = %o.number, from = o.status.as_str(), to = to.as_str(), notified, "order moved");
+    Ok(Moved {
+        order_id,
+        number: o.number,
+        from: o.status,
+        to,
+        notified,
+    })
+}
+
+/// Sets a new ETA `minutes` from now; a customer already told a time is told the new one.
+pub fn set_eta(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<String, BoardError> {
+    if !(1..=600).contains(&minutes) {
+        return Err(BoardError::Invalid(
+            "the ETA must be 1 to 600 minutes from now".into(),
+        ));
+    }
+    let o = load(tx, order_id)?;
+    if o.status.is_final() {
+        return Err(BoardError::Invalid(format!(
+            "order {} is {}: its ETA cannot change",
+            o.number,
+            o.status.as_str()
+        )));
+    }
+    let at = fmt_ts(now);
+    let eta = fmt_ts(now + Duration::minutes(minutes as i64));
+    tx.execute(
+        "UPDATE orders SET eta = ?2, updated_at = ?3 WHERE id = ?1",
+        params![order_id, eta, at],
+    )?;
+    if o.status != OrderStatus::New {
+        let hhmm = local_hhmm(restaurant_offset(tx)?, &eta).unwrap_or_default();
+        notify(
+            tx,
+            &o,
+            |lang| Some(order_notice::eta_changed(&o.number, &hhmm, lang)),
+            &at,
+        )?;
+    }
+    Ok(eta)
+}
+
+/// Queues `text(lang)` to the customer of a chat order, in the customer's language (or the
+/// order's). Counter and phone orders have no chat to write to.
+fn notify(
+    tx: &Transaction<'_>,
+    o: &OrderRow,
+    text: impl Fn(Lang) -> Option<String>,
+    at: &str,
+) -> Result<bool, BoardError> {
+    if Provider::parse(&o.source).is_none() {
+        return Ok(false);
+    }
+    let (provider, account_id, user_id, lang): (String, String, String, Option<String>) = tx
+        .query_row(
+            "SELECT provider, account_id, user_id, lang FROM customers WHERE id = ?1",
+            params![o.customer_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    let lang = lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| Lang::parse(&o.lang))
+        .unwrap_or(Lang::Fr);
+    let (Some(provider), Some(text)) = (Provider::parse(&provider), text(lang)) else {
+        return Ok(false);
+    };
+    let message = OutgoingMessage::Text { text };
+    queue_message(
+        tx,
+        &SendMessage {
+            provider,
+            account_id,
+            to: user_id,
+            correlation_id: None,
+            message: message.clone(),
+        },
+        at,
+    )?;
+    transcript::record_out(tx, o.customer_id, "restaurant", &message, at)?;
+    Ok(true)
+}
+
+/// An order as the board shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardOrder {
+    pub id: i64,
+    pub number: String,
+    pub status: OrderStatus,
+    pub source: String,
+    pub customer: String,
+    pub customer_id: i64,
+    pub fulfilment: String,
+    pub address: Option<String>,
+    pub total: i64,
+    pub payment_method: String,
+    pub eta: Option<String>,
+    pub eta_local: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: String,
+    pub late: bool,
+    pub items: Vec<String>,
+    /// The moves staff may make from here.
+    pub next: Vec<OrderStatus>,
+}
+
+/// Late: not finished and past its ETA, or older than the SLA.
+pub fn is_late(
+    status: OrderStatus,
+    created_at: DateTime<Utc>,
+    eta: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    sla_minutes: u32,
+) -> bool {
+    !status.is_final()
+        && (eta.is_some_and(|e| e < now)
+            || created_at + Duration::minutes(sla_minutes as i64) < now)
+}
+
+fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Open orders, and orders finished in the last 12 hours, oldest first.
+pub fn board(
+    c: &Connection,
+    now: DateTime<Utc>,
+    sla_minutes: u32,
+) -> rusqlite::Result<Vec<BoardOrder>> {
+    let off = restaurant_offset(c)?;
+    let since = fmt_ts(now - Duration::hours(12));
+    let mut st = c.prepare_cached(
+        "SELECT o.id, o.number, o.status, o.source, coalesce(c.display_name, c.phone, c.user_id), o.customer_id, o.fulfilment, \
+         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at \
+         FROM orders o JOIN customers c ON c.id = o.customer_id \
+         WHERE o.status NOT IN ('delivered', 'cancelled', 'rejected') OR o.updated_at >= ?1 ORDER BY o.id",
+    )?;
+    let mut orders: Vec<BoardOrder> = st
+        .query_map(params![since], |r| {
+            let status = OrderStatus::parse(&r.get::<_, String>(2)?).unwrap_or(OrderStatus::New);
+            let eta: Option<String> = r.get(10)?;
+            let created_at: String = r.get(12)?;
+            let late = is_late(
+                status,
+                parse_utc(&created_at).unwrap_or(now),
+                eta.as_deref().and_then(parse_utc),
+                now,
+                sla_minutes,
+            );
+            Ok(BoardOrder {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                status,
+                source: r.get(3)?,
+                customer: r.get(4)?,
+                customer_id: r.get(5)?,
+                fulfilment: r.get(6)?,
+                address: r.get(7)?,
+                total: r.get(8)?,
+                payment_method: r.get(9)?,
+                eta_local: eta.as_deref().and_then(|e| local_hhmm(off, e)),
+                eta,
+                cancel_reason: r.get(11)?,
+                created_at,
+                late,
+                items: Vec::new(),
+                next: OrderStatus::ALL
+                    .into_iter()
+                    .filter(|t| status.can_move_to(*t))
+                    .collect(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut items = c.prepare_cached(
+        "SELECT quantity, name, options FROM order_items WHERE order_id = ?1 ORDER BY line_no",
+    )?;
+    for o in &mut orders {
+        o.items = items
+            .query_map(params![o.id], |r| {
+                let opts: Vec<String> =
+                    serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default();
+                let base = format!("{} × {}", r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
+                Ok(if opts.is_empty() {
+                    base
+                } else {
+                    format!("{base} ({})", opts.join(", "))
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Connection {
+        let dir = std::env::temp_dir().join(format!("edge-board-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/menus/demo_menu.json"
+        ))
+        .unwrap();
+        let m = crate::menu::validate::parse_menu(&bytes, &crate::chat::PLACES).unwrap();
+        let tx = c.transaction().unwrap();
+        crate::menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
+        tx.execute(
+            "INSERT INTO customers (id, provider, user_id, account_id, display_name, lang, created_at) \
+             VALUES (1, 'wa', '213555020202', '109876543210987', 'Nadia', 'ar', '2026-11-23T10:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO orders (id, number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, \
+             address, payment_method, payment_status, eta, lang, source, created_at, updated_at) VALUES \
+             (1, 'A-001', '2026-11-23', 1, 1, 'new', 1000, 200, 1200, 'delivery', 'Cité 5', 'cod', 'pending', \
+             '2026-11-23T18:45:00.000Z', 'fr', 'wa', '2026-11-23T18:00:00.000Z', '2026-11-23T18:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        c
+    }
+
+    fn outbox_texts(c: &Connection) -> Vec<String> {
+        let mut st = c
+            .prepare("SELECT payload FROM outbox ORDER BY seq")
+            .unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|p| {
+                let v: serde_json::Value = serde_json::from_str(&p.unwrap()).unwrap();
+                v["message"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_move_and_the_customers_notice_in_their_language_are_written_together() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let moved = move_order(&tx, 1, OrderStatus::Accepted, None, "Karim", now).unwrap();
+        assert!(moved.notified);
+        // Not committed: neither the move nor the notice exists.
+        drop(tx);
+        assert!(outbox_texts(&c).is_empty());
+        let tx = c.transaction().unwrap();
+        move_order(&tx, 1, OrderStatus::Accepted, None, "Karim", now).unwrap();
+        tx.commit().unwrap();
+        // The customer wrote in Arabic: the notice is Arabic, with the ETA in Algiers time.
+        assert_eq!(
+            outbox_texts(&c),
+            vec!["طلبيتك A-001 تقبلت. الوقت المتوقع: 19:45.".to_string()]
+        );
+        let to: String = c
+            .query_row(
+                "SELECT json_extract(payload, '$.to') FROM outbox",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(to, "213555020202");
+        let logged: i64 = c
+            .query_row(
+                "SELECT count(*) FROM transcript WHERE direction = 'out'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(logged, 1);
+    }
+
+    #[test]
+    fn a_refused_move_writes_nothing() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let e = move_order(&tx, 1, OrderStatus::Delivered, None, "Karim", now).unwrap_err();
+        assert!(matches!(e, BoardError::Illegal { .. }), "{e}");
+        let e = move_order(&tx, 1, OrderStatus::Cancelled, Some("  "), "Karim", now).unwrap_err();
+        assert!(matches!(e, BoardError::ReasonRequired), "{e}");
+        tx.commit().unwrap();
+        let status: String = c
+            .query_row("SELECT status FROM orders WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(status, "new");
+        assert!(outbox_texts(&c).is_empty());
+    }
+
+    #[test]
+    fn a_counter_order_is_never_notified_but_moves_like_any_other() {
+        let mut c = shop();
+        let now = parse_utc("2026-11-23T18:05:00Z").unwrap();
+        let tx = c.transaction().unwrap();
+        let o: crate::counter_order::CounterOrder = serde_json::from_value(serde_json::json!({
+            "source": "phone", "phone": "0555 12 34 56", "fulfilment": "delivery", "address": "Rue 3",
+            "lines": [{"sku": "PZ-MARG", "qty": 1}, {"sku": "BS-LIMO", "qty": 2}]}))
+        .unwrap();
+        let (id, number) = crate::counter_order::place(&tx, &o, now).unwrap();
+        assert_eq!(number, "A-002");
+        let moved = move_order(&tx, id, OrderStatus::Accepted, None, "Karim", now).unwrap();
+        assert!(!moved.notified);
+        tx.commit().unwrap();
+        assert!(outbox_texts(&c).is_empty());
+        let total: i64 = c
+            .query_row("SELECT total FROM orders WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        assert_eq!(total, 900);
+    }
+
+    #[test]
+    fn an_order_is_late_past_its_eta_or_past_the_sla_but_never_once_finished() {
+        let t0 = parse_utc("2026-11-23T12:00:00Z").unwrap();
+        let now = t0 + Duration::minutes(30);
+        let eta_past = Some(t0 + Duration::minutes(20));
+        let eta_future = Some(t0 + Duration::minutes(40));
+        assert!(is_late(OrderStatus::Preparing, t0, eta_past, now, 45));
+        assert!(!is_late(OrderStatus::Preparing, t0, eta_future, now, 45));
+        assert!(is_late(OrderStatus::New, t0, eta_future, now, 20));
+        assert!(!is_late(OrderStatus::Delivered, t0, eta_past, now, 5));
+    }
+}

@@ -1,0 +1,158 @@
+//! Driving the edge's staff console over HTTP, as its pages do: accounts made with the real
+//! `resto-edge staff add`, a session cookie, the CSRF header on changes.
+
+use crate::{meta_fixtures, program, Edge};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// The demo menu, open around the clock so tests pass at any hour.
+pub fn always_open_menu(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).expect("demo menu"),
+    )
+    .expect("demo menu json");
+    m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
+    let path = dir.join("menu.json");
+    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write menu");
+    path
+}
+
+/// `resto-edge menu import` of the always-open demo menu, once the daemon finished its own
+/// migrations (two processes migrating a fresh database at once would race).
+pub fn import_menu(edge: &Edge) {
+    ConsoleClient::connect(edge).wait_ready();
+    let out = Command::new(program("resto-edge"))
+        .env("EDGE_DATA_DIR", &edge.dir)
+        .args(["menu", "import"])
+        .arg(always_open_menu(&edge.dir))
+        .output()
+        .expect("menu import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `resto-edge staff add NAME --role ROLE`, the password on standard input.
+pub fn add_staff(edge: &Edge, name: &str, role: &str, password: &str) {
+    let mut child = Command::new(program("resto-edge"))
+        .env("EDGE_DATA_DIR", &edge.dir)
+        .args(["staff", "add", name, "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("staff add");
+    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write password");
+    let out = child.wait_with_output().expect("staff add");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub set_cookie: Option<String>,
+}
+
+/// A logged-in (or not) console user.
+pub struct ConsoleClient {
+    pub base: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    http: reqwest::blocking::Client,
+}
+
+impl ConsoleClient {
+    /// Waits until the console answers (the daemon starts it after migrating).
+    pub fn new(edge: &Edge) -> ConsoleClient {
+        let c = ConsoleClient::connect(edge);
+        c.wait_ready();
+        c
+    }
+
+    pub fn wait_ready(&self) {
+        crate::wait_until(30, "the console answers /healthz", || {
+            self.http
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+        });
+    }
+
+    fn connect(edge: &Edge) -> ConsoleClient {
+        ConsoleClient {
+            base: format!("http://{}", edge.console),
+            cookie: None,
+            csrf: None,
+            http: reqwest::blocking::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    fn send(&self, req: reqwest::blocking::RequestBuilder, csrf: bool) -> Response {
+        let mut req = req;
+        if let Some(c) = &self.cookie {
+            req = req.header("Cookie", c);
+        }
+        if csrf {
+            if let Some(t) = &self.csrf {
+                req = req.header("X-CSRF-Token", t);
+            }
+        }
+        let r = req.send().expect("console request");
+        let status = r.status().as_u16();
+        let set_cookie = r
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let text = r.text().unwrap_or_default();
+        Response {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+            set_cookie,
+        }
+    }
+
+    pub fn login(&mut self, name: &str, password: &str) -> Response {
+        let r = self.send(
+            self.http
+                .post(format!("{}/api/login", self.base))
+                .json(&serde_json::json!({"name": name, "password": password})),
+            false,
+        );
+        if r.status == 200 {
+            let c = r.set_cookie.clone().expect("a session cookie");
+            self.cookie = Some(c.split(';').next().unwrap_or_default().to_string());
+            self.csrf = r.body["csrf"].as_str().map(str::to_string);
+        }
+        r
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.send(self.http.get(format!("{}{path}", self.base)), false)
+    }
+
+    /// A change, with the CSRF header.
+    pub fn post(&self, path: &str, body: serde_json::Value) -> Response {
+        self.send(
+            self.http.post(format!("{}{path}", self.base)).json(&body),
+            true,
+        )
+    }
+
+    /// A change without the CSRF header, as a forged cross-site request would be.
+    pub fn post_without_csrf(&self, path: &str, body: serde_json::Value) -> Response {
+        self.send(
+            self.http.post(format!("{}{path}", self.base)).json(&body),
+            false,
+        )
+    }
+}

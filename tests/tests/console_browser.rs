@@ -1,0 +1,413 @@
+//! The staff console in a real headless Chromium, against the real relay and edge: customers
+//! write through signed webhooks, staff click in the page, customers' answers reach the Graph
+//! stand-in. A screenshot of the board is left in `<target>/artefacts/board.png`.
+
+use resto_e2e::browser::{artefacts_dir, Browser};
+use resto_e2e::console::{add_staff, import_menu};
+use resto_e2e::fake_graph::FakeGraph;
+use resto_e2e::{fixture, wait_until, Edge, Relay};
+
+const PHONE: &str = "109876543210987";
+
+struct Shop {
+    graph: FakeGraph,
+    relay: Relay,
+    edge: Edge,
+    wamid: u32,
+}
+
+impl Shop {
+    fn open() -> Shop {
+        let graph = FakeGraph::start();
+        let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
+        let (node, secret) = relay.enroll_node("pizzeria");
+        relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
+        let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
+        import_menu(&edge);
+        add_staff(&edge, "karim", "owner", "owner-secret-1");
+        add_staff(&edge, "amina", "staff", "4821");
+        Shop {
+            graph,
+            relay,
+            edge,
+            wamid: 0,
+        }
+    }
+
+    /// Texts Graph was asked to send to `to`.
+    fn texts_to(&self, to: &str) -> Vec<String> {
+        self.graph
+            .received()
+            .iter()
+            .filter(|r| r.body["to"] == to)
+            .map(|r| {
+                let b = &r.body;
+                b["text"]["body"]
+                    .as_str()
+                    .or_else(|| b["interactive"]["body"]["text"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// The customer `from` writes `text`; returns once the bot (or nobody, if paused) has
+    /// dealt with it and `replies` answers to them reached Graph.
+    fn customer_says(&mut self, from: &str, name: &str, text: &str, replies: usize) {
+        self.wamid += 1;
+        let wamid = format!("wamid.browser.{from}.{}", self.wamid);
+        let body = serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "213555010000", "phone_number_id": PHONE},
+                "contacts": [{"profile": {"name": name}, "wa_id": from}],
+                "messages": [{"from": from, "id": wamid, "timestamp": "1795199400",
+                              "type": "text", "text": {"body": text}}]
+            }}]}]
+        });
+        let (status, _) = self
+            .relay
+            .post_signed(serde_json::to_vec(&body).expect("json").as_slice());
+        assert_eq!(status, 200);
+        wait_until(60, &format!("{text:?} was handled"), || {
+            self.edge.count(&format!(
+                "SELECT count(*) FROM inbound_messages WHERE msg_id = '{wamid}'"
+            )) == 1
+                && self.texts_to(from).len() >= replies
+        });
+    }
+
+    fn wait_for_text_to(&self, to: &str, what: &str, needle: &str) {
+        wait_until(60, what, || {
+            self.texts_to(to).iter().any(|t| t.contains(needle))
+        });
+    }
+}
+
+fn login(b: &mut Browser, shop: &Shop, name: &str, password: &str) {
+    b.goto(&format!("http://{}/", shop.edge.console));
+    b.wait_for(
+        "the login form",
+        "!document.getElementById('login-view').classList.contains('hidden')",
+    );
+    b.fill("#login-name", name);
+    b.fill("#login-password", password);
+    b.click("#login-submit");
+    b.wait_for(
+        "the board after logging in",
+        "!document.getElementById('app-view').classList.contains('hidden')",
+    );
+}
+
+fn order_card_in(column: &str) -> String {
+    format!("document.querySelector('[data-column={column}] .card')")
+}
+
+#[test]
+fn staff_move_a_whatsapp_order_along_the_board_and_the_customer_is_told_each_step_in_french() {
+    let mut shop = Shop::open();
+    let yacine = "213555010101";
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "amina", "4821");
+    b.wait_for(
+        "the status bar to show the relay connection",
+        "document.getElementById('conn').classList.contains('ok')",
+    );
+
+    let lines = [
+        "Bonjour",
+        "2 tacos et une limonade",
+        "commander",
+        "livraison",
+        "Bab Ezzouar",
+        "12 rue des Frères Bouadou, bâtiment B",
+        "espèces",
+        "oui",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        shop.customer_says(yacine, "Yacine", line, i + 1);
+    }
+    shop.wait_for_text_to(
+        yacine,
+        "the order confirmation",
+        "Commande A-001 enregistrée",
+    );
+
+    // The order arrives on the open board by itself (server-sent events, no reload).
+    b.wait_for("the new order on the board", &order_card_in("new"));
+    let card = b.text("[data-column=new] .card");
+    assert!(card.contains("A-001"), "{card}");
+    assert!(card.contains("Tacos Poulet"), "{card}");
+    b.screenshot(&artefacts_dir().join("board.png"));
+
+    for (from, to, column) in [
+        ("new", "accepted", "accepted"),
+        ("accepted", "preparing", "preparing"),
+        ("preparing", "ready", "ready"),
+        ("ready", "out_for_delivery", "out_for_delivery"),
+        ("out_for_delivery", "delivered", "done"),
+    ] {
+        b.click(&format!("[data-column={from}] .card button[data-to={to}]"));
+        b.wait_for(&format!("the order in {column}"), &order_card_in(column));
+    }
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM orders WHERE number = 'A-001' AND status = 'delivered'"),
+        1
+    );
+    for (what, needle) in [
+        ("accepted", "Votre commande A-001 est acceptée"),
+        ("preparing", "Votre commande A-001 est en préparation"),
+        ("out for delivery", "Votre commande A-001 est en route"),
+        ("delivered", "Votre commande A-001 est livrée"),
+    ] {
+        shop.wait_for_text_to(yacine, &format!("the {what} notice reached Graph"), needle);
+    }
+    // A finished order offers no more moves.
+    assert_eq!(
+        b.eval("document.querySelectorAll('[data-column=done] .card button[data-to]').length"),
+        serde_json::json!(0)
+    );
+    b.screenshot(&artefacts_dir().join("board-delivered.png"));
+    // On a phone the board folds into one column and every button stays reachable.
+    b.resize(390, 844, true);
+    b.wait_for(
+        "the one-column layout",
+        "getComputedStyle(document.getElementById('board')).gridTemplateColumns.split(' ').length === 1",
+    );
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+        serde_json::json!(true),
+        "the phone layout scrolls sideways"
+    );
+    b.screenshot(&artefacts_dir().join("board-phone.png"));
+}
+
+#[test]
+fn staff_take_over_an_arabic_conversation_reply_from_the_console_and_hand_back() {
+    let mut shop = Shop::open();
+    let nadia = "213555020202";
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "amina", "4821");
+    // The Arabic interface is laid out right to left.
+    b.click("#lang-toggle");
+    b.wait_for(
+        "the Arabic layout",
+        "document.documentElement.dir === 'rtl'",
+    );
+    assert!(b.text("[data-tab=board]").contains("الطلبات"));
+
+    shop.customer_says(nadia, "Nadia", "السلام عليكم", 1);
+    shop.customer_says(nadia, "Nadia", "نحب نهدر مع واحد", 2);
+    // The request for a person shows as an alert on the board.
+    b.wait_for(
+        "the handoff alert",
+        "document.querySelector('#alerts .alert') && !document.getElementById('alerts').classList.contains('hidden')",
+    );
+    assert!(b.text("#alerts").contains("Nadia"));
+    b.screenshot(&artefacts_dir().join("board-ar.png"));
+    b.click("#alerts .alert button");
+    b.wait_for(
+        "Nadia's transcript",
+        "document.getElementById('transcript').innerText.includes('نحب نهدر مع واحد')",
+    );
+
+    b.click("#take-over");
+    b.wait_for(
+        "the reply box once the bot is paused",
+        "!document.getElementById('reply-form').classList.contains('hidden')",
+    );
+    assert_eq!(
+        shop.edge.count(&format!(
+            "SELECT c.bot_paused FROM conversations c JOIN customers u ON u.id = c.customer_id WHERE u.user_id = '{nadia}'"
+        )),
+        1
+    );
+    let bot_answers = shop.texts_to(nadia).len();
+    // While paused, the bot stays quiet.
+    shop.customer_says(nadia, "Nadia", "واش كاين بيتزا؟", bot_answers);
+    b.fill("#reply-text", "مرحبا نادية، نعم عندنا بيتزا مارغريتا");
+    b.click("#reply-send");
+    shop.wait_for_text_to(
+        nadia,
+        "the staff reply reached Graph",
+        "مرحبا نادية، نعم عندنا بيتزا مارغريتا",
+    );
+    assert_eq!(shop.texts_to(nadia).len(), bot_answers + 1);
+    b.wait_for(
+        "the reply in the transcript",
+        "document.getElementById('transcript').innerText.includes('مرحبا نادية')",
+    );
+
+    b.click("#hand-back");
+    b.wait_for(
+        "the take-over button again",
+        "!document.getElementById('take-over').classList.contains('hidden')",
+    );
+    assert_eq!(
+        shop.edge.count(&format!(
+            "SELECT c.bot_paused FROM conversations c JOIN customers u ON u.id = c.customer_id WHERE u.user_id = '{nadia}'"
+        )),
+        0
+    );
+    // A voice note (Meta's own fixture): an unread marker in the list, and in the transcript
+    // a placeholder, since WhatsApp media only open with the business token.
+    let (status, _) = shop.relay.post_signed(&fixture("wa_audio.json"));
+    assert_eq!(status, 200);
+    b.click("[data-tab=conversations]");
+    b.wait_for(
+        "Karim's unread conversation in the list",
+        "[...document.querySelectorAll('#conv-list li.unread')].some(li => li.innerText.includes('Karim'))",
+    );
+    b.eval(
+        "[...document.querySelectorAll('#conv-list li')].find(li => li.innerText.includes('Karim')).click()",
+    );
+    b.wait_for(
+        "the voice note placeholder",
+        "[...document.querySelectorAll('#transcript .placeholder')].some(p => p.innerText.includes('رسالة صوتية'))",
+    );
+    b.wait_for(
+        "the unread marker cleared",
+        "![...document.querySelectorAll('#conv-list li.unread')].some(li => li.innerText.includes('Karim'))",
+    );
+}
+
+#[test]
+fn an_item_switched_off_in_the_console_is_refused_by_the_bot() {
+    let mut shop = Shop::open();
+    let yacine = "213555010101";
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "amina", "4821");
+    b.click("[data-tab=menu]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
+    b.click("[data-toggle=TC-POULET]");
+    b.wait_for(
+        "the item shown unavailable",
+        "document.querySelector('[data-sku=TC-POULET]').classList.contains('off')",
+    );
+    assert_eq!(
+        shop.edge
+            .count("SELECT available FROM menu_items WHERE sku = 'TC-POULET'"),
+        0
+    );
+    // Staff may switch items off but not change prices: no price fields for them.
+    assert_eq!(
+        b.eval("document.querySelectorAll('#menu input.price').length"),
+        serde_json::json!(0)
+    );
+
+    shop.customer_says(yacine, "Yacine", "Bonjour", 1);
+    shop.customer_says(yacine, "Yacine", "un tacos", 2);
+    shop.wait_for_text_to(
+        yacine,
+        "the bot refusing the tacos",
+        "Tacos Poulet n'est pas disponible",
+    );
+}
+
+#[test]
+fn with_the_internet_down_the_owner_takes_a_counter_order_and_edits_a_price() {
+    let mut shop = Shop::open();
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "karim", "owner-secret-1");
+    b.wait_for(
+        "the status bar to show the relay connection",
+        "document.getElementById('conn').classList.contains('ok')",
+    );
+    shop.relay.kill9();
+    b.wait_for(
+        "the status bar to show the edge offline",
+        "document.getElementById('conn').classList.contains('down') && document.getElementById('conn').innerText.includes('Hors ligne depuis')",
+    );
+
+    b.click("[data-tab=new-order]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
+    b.fill("#order-items input[data-sku=PZ-MARG]", "2");
+    b.wait_for(
+        "the running total",
+        "document.getElementById('order-total').innerText === '1400'",
+    );
+    b.fill("#order-name", "Samir");
+    b.click("#order-submit");
+    b.wait_for(
+        "the counter order on the board",
+        "document.querySelector('[data-column=new] .card') && document.querySelector('[data-column=new] .card').innerText.includes('Comptoir')",
+    );
+    assert_eq!(
+        shop.edge.count(
+            "SELECT count(*) FROM orders WHERE source = 'counter' AND total = 1400 AND status = 'new'"
+        ),
+        1
+    );
+    b.click("[data-column=new] .card button[data-to=accepted]");
+    b.wait_for("the counter order accepted", &order_card_in("accepted"));
+    // Nobody to tell for a counter order: nothing waits in the outbox for it.
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM outbox WHERE kind = 'send_message'"),
+        0
+    );
+
+    // The ETA is editable from the card.
+    let before = b.text("[data-column=accepted] .card");
+    b.fill("[data-column=accepted] .card input[data-eta]", "180");
+    b.click("[data-column=accepted] .card button[data-set-eta]");
+    b.wait_for(
+        "the new ETA on the card",
+        &format!(
+            "document.querySelector('[data-column=accepted] .card').innerText.includes('Heure prévue') \
+             && document.querySelector('[data-column=accepted] .card').innerText !== {}",
+            serde_json::to_string(&before).expect("json")
+        ),
+    );
+    let eta: String = shop
+        .edge
+        .db()
+        .query_row("SELECT eta FROM orders", [], |r| r.get(0))
+        .expect("eta");
+    let eta = chrono::DateTime::parse_from_rfc3339(&eta).expect("rfc3339 eta");
+    let ahead = eta.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::minutes(170) && ahead <= chrono::Duration::minutes(180),
+        "{ahead}"
+    );
+    assert!(!b.text("[data-column=accepted] .card").contains("EN RETARD"));
+    // Three hours later (the order is back-dated), the open order is flagged late.
+    shop.edge
+        .db()
+        .execute(
+            "UPDATE orders SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 hours'), \
+             eta = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-2 hours')",
+            [],
+        )
+        .expect("back-date the order");
+    b.wait_for(
+        "the late highlight",
+        "document.querySelector('[data-column=accepted] .card.late') && document.querySelector('[data-column=accepted] .card').innerText.includes('EN RETARD')",
+    );
+
+    // The owner sees price fields; a new price is stored.
+    b.click("[data-tab=menu]");
+    b.wait_for(
+        "the menu loaded",
+        "!document.getElementById('menu').hasAttribute('aria-busy')",
+    );
+    b.fill("[data-sku=PZ-MARG] input.price", "750");
+    b.click("[data-save=PZ-MARG]");
+    b.wait_for(
+        "the saved confirmation",
+        "document.getElementById('flash').innerText.includes('Enregistré')",
+    );
+    wait_until(60, "the new price stored", || {
+        shop.edge
+            .count("SELECT price FROM menu_items WHERE sku = 'PZ-MARG'")
+            == 750
+    });
+}
