@@ -3,7 +3,8 @@
 //! all inside the caller's transaction, which also records the applied event.
 
 use crate::engine::{
-    self, say, Catalog, Conversation, Customer, Effect, Fulfilment, Incoming, OrderView, World,
+    self, say, Catalog, Conversation, Customer, Effect, FaqLookup, Fulfilment, Incoming, OrderView,
+    World,
 };
 use crate::lexicon::Lexicon;
 use crate::menu::{self, Lang, Menu};
@@ -24,6 +25,7 @@ pub const PICKUP_MINUTES: u32 = 20;
 /// The menu and its matchers, loaded once per batch of events.
 pub struct Kit {
     pub menu: Option<(Menu, Catalog)>,
+    pub policy: crate::trust::policy::Policy,
 }
 
 impl Kit {
@@ -33,6 +35,7 @@ impl Kit {
                 let c = Catalog::new(&m);
                 (m, c)
             }),
+            policy: crate::trust::load_policy(tx)?,
         })
     }
 }
@@ -70,16 +73,31 @@ pub fn handle_message(
         params![msg.provider.as_str(), msg.user_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let stored: Option<(String, bool)> = tx
+    let stored: Option<(String, bool, String)> = tx
         .query_row(
-            "SELECT state, bot_paused FROM conversations WHERE customer_id = ?1",
+            "SELECT state, bot_paused, last_activity FROM conversations WHERE customer_id = ?1",
             params![customer_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     let paused = stored.as_ref().map(|s| s.1).unwrap_or(false);
+    let started = stored.as_ref().is_none_or(|s| {
+        DateTime::parse_from_rfc3339(&s.2)
+            .is_ok_and(|t| now - t.with_timezone(&Utc) > Duration::hours(CONVERSATION_GAP_HOURS))
+    });
+    let sent_at = DateTime::parse_from_rfc3339(&msg.timestamp)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
+    let gate = crate::trust::gate(
+        tx,
+        &kit.policy,
+        customer_id,
+        msg.text.as_deref(),
+        sent_at.min(now),
+        now,
+    )?;
     let mut conv: Conversation = stored
-        .and_then(|(s, _)| serde_json::from_str(&s).ok())
+        .and_then(|(s, _, _)| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     conv.cart = tx
         .query_row(
@@ -90,6 +108,15 @@ pub fn handle_message(
         .optional()?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
+    let crate::trust::Gate::Answer { rule, no_shows } = gate else {
+        // Quarantined: kept for staff, unanswered.
+        tx.execute(
+            "INSERT INTO conversations (customer_id, stage, state, unread, last_activity) VALUES (?1, ?2, ?3, 1, ?4) \
+             ON CONFLICT (customer_id) DO UPDATE SET unread = conversations.unread + 1, last_activity = excluded.last_activity",
+            params![customer_id, conv.stage.as_str(), serde_json::to_string(&conv).unwrap_or_default(), at],
+        )?;
+        return Ok(Handled::default());
+    };
     if paused {
         // Staff took over: the message waits for them, the bot stays quiet.
         tx.execute(
@@ -98,6 +125,18 @@ pub fn handle_message(
         )?;
         return Ok(Handled::default());
     }
+    let faq = match msg
+        .text
+        .as_deref()
+        .filter(|_| msg.kind == resto_sync::MessageKind::Text)
+    {
+        None => FaqLookup::NotSearched,
+        Some(t) => match crate::faq::search(tx, t)? {
+            Some(h) if h.score >= kit.policy.faq_min_score => FaqLookup::Found(h.index),
+            Some(_) => FaqLookup::Unsure,
+            None => FaqLookup::NoMatch,
+        },
+    };
     let latest_order = tx
         .query_row(
             "SELECT id, number, status, eta FROM orders WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
@@ -122,6 +161,8 @@ pub fn handle_message(
         lang: lang.as_deref().and_then(Lang::parse),
         lang_explicit,
         latest_order,
+        checkout_rule: rule,
+        faq,
     };
     let world = World {
         menu,
@@ -133,6 +174,31 @@ pub fn handle_message(
         next_order_number: &number,
     };
     let step = engine::step(&conv, &customer, Incoming::from_message(msg), &world);
+    let channel = msg.provider.as_str();
+    let source = match crate::funnel::source_of(tx, msg)? {
+        Some(s) => Some(s),
+        None if started => Some("organic".to_string()),
+        None => None,
+    };
+    let source = match source {
+        Some(s) => {
+            crate::funnel::record(
+                tx,
+                now,
+                &day,
+                customer_id,
+                channel,
+                &s,
+                "conversation_started",
+                None,
+            )?;
+            s
+        }
+        None => crate::funnel::current_source(tx, customer_id)?,
+    };
+    for f in funnel_steps(&conv, &step) {
+        crate::funnel::record(tx, now, &day, customer_id, channel, &source, f, None)?;
+    }
 
     let mut handled = Handled::default();
     let mut handoff = false;
@@ -150,13 +216,59 @@ pub fn handle_message(
                     now,
                 )?;
                 handled.order_number = Some(number.clone());
+                let order_id: i64 = tx.query_row(
+                    "SELECT id FROM orders WHERE day = ?1 AND daily_seq = ?2",
+                    params![day, daily_seq],
+                    |r| r.get(0),
+                )?;
+                crate::funnel::record(
+                    tx,
+                    now,
+                    &day,
+                    customer_id,
+                    channel,
+                    &source,
+                    "order_confirmed",
+                    Some(order_id),
+                )?;
+                if rule != crate::trust::policy::CheckoutRule::None {
+                    let applied = if d.payment == menu::PaymentMethod::Cod {
+                        rule
+                    } else {
+                        crate::trust::policy::CheckoutRule::Prepay
+                    };
+                    tx.execute(
+                        "INSERT INTO order_trust_checks (order_id, rule, no_shows, at) VALUES (?1, ?2, ?3, ?4)",
+                        params![order_id, applied.as_str(), no_shows, at],
+                    )?;
+                    crate::trust::record_event(
+                        tx,
+                        now,
+                        "checkout_rule",
+                        applied.as_str(),
+                        Some(customer_id),
+                        &format!("order {number}: {no_shows} earlier no-shows"),
+                    )?;
+                }
                 tracing::info!(provider = msg.provider.as_str(), msg_id = %msg.msg_id, order = %number, total = d.total, "order placed from chat");
             }
             Effect::CancelOrder { order_id } => {
-                tx.execute(
+                let n = tx.execute(
                     "UPDATE orders SET status = 'cancelled', cancel_reason = 'cancelled by the customer', updated_at = ?2 WHERE id = ?1 AND status = 'new'",
                     params![order_id, at],
                 )?;
+                if n == 1 {
+                    crate::funnel::record(
+                        tx,
+                        now,
+                        &day,
+                        customer_id,
+                        channel,
+                        &source,
+                        "order_cancelled",
+                        Some(*order_id),
+                    )?;
+                }
             }
             Effect::RequestHuman => handoff = true,
             Effect::KeepForStaff => {}
@@ -206,6 +318,36 @@ pub fn handle_message(
         handled.replies += 1;
     }
     Ok(handled)
+}
+
+/// Hours of silence after which the next message starts a new conversation in the funnel.
+pub const CONVERSATION_GAP_HOURS: i64 = 6;
+
+/// The funnel steps one engine step reached (besides orders, recorded with their effects).
+fn funnel_steps(before: &Conversation, step: &engine::Step) -> Vec<&'static str> {
+    use engine::Stage::*;
+    let mut out = Vec::new();
+    if step
+        .says
+        .iter()
+        .any(|s| matches!(s, say::Say::Categories | say::Say::CategoryItems { .. }))
+    {
+        out.push("menu_viewed");
+    }
+    let qty = |c: &[engine::CartLine]| c.iter().map(|l| l.qty).sum::<u32>();
+    if qty(&step.conv.cart) > qty(&before.cart) {
+        out.push("item_added");
+    }
+    let checkout = |s: engine::Stage| {
+        matches!(
+            s,
+            Fulfilment | DeliveryPlace | DeliveryAddress | Payment | Confirming
+        )
+    };
+    if checkout(step.conv.stage) && !checkout(before.stage) {
+        out.push("checkout_started");
+    }
+    out
 }
 
 /// Adds a `send_message` row to the outbox (drained to the relay by the sync worker).
