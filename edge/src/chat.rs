@@ -131,11 +131,7 @@ pub fn handle_message(
         .filter(|_| msg.kind == resto_sync::MessageKind::Text)
     {
         None => FaqLookup::NotSearched,
-        Some(t) => match crate::faq::search(tx, t)? {
-            Some(h) if h.score >= kit.policy.faq_min_score => FaqLookup::Found(h.index),
-            Some(_) => FaqLookup::Unsure,
-            None => FaqLookup::NoMatch,
-        },
+        Some(t) => crate::faq::lookup(tx, t, kit.policy.faq_min_score)?,
     };
     let latest_order = tx
         .query_row(

@@ -3,6 +3,7 @@
 //! holds text folded by `crate::text` exactly as the intent matcher folds what customers
 //! type, so "wa9tach", "waqtach" and "وقت" meet the same indexed words.
 
+use crate::engine::FaqLookup;
 use crate::menu::{Faq, Names};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -18,118 +19,72 @@ pub enum FaqError {
 }
 
 /// Words that say nothing about which question is asked (FR, Darija, AR), folded.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
-    "le",
-    "la",
-    "les",
-    "de",
-    "des",
-    "du",
-    "un",
-    "une",
-    "et",
-    "a",
-    "au",
-    "aux",
-    "en",
-    "est",
-    "ce",
-    "que",
-    "qui",
-    "quoi",
-    "quel",
-    "quelle",
-    "quels",
-    "vous",
-    "nous",
-    "je",
-    "tu",
-    "il",
-    "on",
-    "pour",
-    "par",
-    "sur",
-    "avec",
-    "dans",
-    "pas",
-    "ne",
-    "se",
-    "sont",
-    "votre",
-    "vos",
-    "mon",
-    "ma",
-    "me",
-    "moi",
-    "oui",
-    "non",
-    "bonjour",
-    "salam",
-    "svp",
-    "merci",
-    "stp",
-    "wach",
-    "wech",
-    "kayen",
-    "kain",
-    "chkun",
-    "ana",
-    "nta",
-    "nti",
-    "ntuma",
-    "rak",
-    "rahu",
-    "rahi",
-    "fi",
-    "f",
-    "l",
-    "el",
-    "w",
-    "ya",
-    "bach",
-    "ila",
-    "في",
-    "من",
-    "على",
-    "هل",
-    "ما",
-    "ماهي",
-    "هي",
-    "هو",
-    "انتم",
-    "عندكم",
-    "واش",
-    "كاين",
-    "الى",
-    "و",
-    "يا",
-    "مع",
+    "le", "la", "les", "de", "des", "du", "un", "une", "et", "a", "au", "aux", "en", "est", "ce", "que", "qui", "quoi", "quel",
+    "quelle", "quels", "vous", "nous", "je", "tu", "il", "y", "on", "pour", "par", "sur", "avec", "dans", "pas", "ne", "se",
+    "sont", "etes", "etre", "avez", "fait", "faites", "peux", "peut", "veux", "voudrais", "votre", "vos", "mon", "ma", "me",
+    "moi", "oui", "non", "bonjour", "salam", "svp", "merci", "stp", "wach", "wech", "kayen", "kain", "chkun", "ana", "nta",
+    "nti", "ntuma", "rak", "rahu", "rahi", "fi", "f", "l", "el", "w", "ya", "bach", "ila", "b",
+    "في", "من", "على", "هل", "ما", "ماهي", "هي", "هو", "انتم", "عندكم", "واش", "كاين", "الى", "و", "يا", "مع",
 ];
 
-fn query_words(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = crate::text::tokens(text)
-        .into_iter()
-        .filter(|t| t.number.is_none() && t.fold.chars().count() >= 2)
-        .map(|t| t.fold)
-        .filter(|f| !STOPWORDS.contains(&f.as_str()))
-        .collect();
-    out.sort();
-    out.dedup();
+/// One meaningful word of the message: its folded form, and its normalised form when
+/// folding changed it (the Arabic fold may cut a leading و that belongs to the word).
+fn query_words(text: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for t in crate::text::tokens(text) {
+        let stop = |w: &str| STOPWORDS.contains(&w);
+        if t.number.is_some() || t.fold.chars().count() < 2 || stop(&t.fold) || stop(&t.norm) {
+            continue;
+        }
+        let mut forms = vec![term(&t.fold)];
+        if t.norm != t.fold {
+            forms.push(term(&t.norm));
+        }
+        // Arabic glues prepositions to the article ("بالبطاقة" = "with the card").
+        for p in ["بال", "فال", "وال", "كال", "لل"] {
+            if let Some(rest) = t.norm.strip_prefix(p).filter(|r| r.chars().count() >= 3) {
+                forms.push(term(rest));
+            }
+        }
+        forms.dedup();
+        if !out.contains(&forms) {
+            out.push(forms);
+        }
+    }
     out
 }
 
-/// The FTS5 query: each word as a phrase; long words as a 4-letter prefix so "livraison",
-/// "livrez" and "livrer" meet. Quotes inside words cannot occur (normalised text has none).
-fn fts_query(words: &[String]) -> Option<String> {
+/// A word as searched: long words by their stem, so "livraison", "livrez" and "livrer" meet
+/// (4 letters), as do "ساعة" and "ساعات" (Arabic: 3-letter roots). A trailing '*' marks a prefix.
+fn term(w: &str) -> String {
+    let n = w.chars().count();
+    let arabic = w.chars().any(crate::text::is_arabic_letter);
+    let (min, keep) = if arabic { (4, 3) } else { (5, 4) };
+    if n >= min {
+        format!("{}*", w.chars().take(keep).collect::<String>())
+    } else {
+        w.to_string()
+    }
+}
+
+fn term_matches(term: &str, word: &str) -> bool {
+    match term.strip_suffix('*') {
+        Some(p) => word.starts_with(p),
+        None => word == term,
+    }
+}
+
+/// The FTS5 query: every form of every word, OR-ed. Quotes cannot occur inside words
+/// (normalised text holds letters and digits only).
+fn fts_query(words: &[Vec<String>]) -> Option<String> {
     let parts: Vec<String> = words
         .iter()
-        .map(|w| {
-            let n = w.chars().count();
-            if n >= 5 {
-                format!("\"{}\"*", w.chars().take(4).collect::<String>())
-            } else {
-                format!("\"{w}\"")
-            }
+        .flatten()
+        .map(|t| match t.strip_suffix('*') {
+            Some(p) => format!("\"{p}\"*"),
+            None => format!("\"{t}\""),
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" OR "))
@@ -223,29 +178,53 @@ pub fn remove(c: &Connection, position: i64) -> Result<(), FaqError> {
     Ok(())
 }
 
-/// The best entry for a message and how relevant it is (bm25, higher is better).
+/// The FAQ search as the conversation uses it: an answer only at or above `min_confidence`.
+pub fn lookup(c: &Connection, text: &str, min_confidence: f64) -> rusqlite::Result<FaqLookup> {
+    Ok(match search(c, text)? {
+        Some(h) if h.confidence >= min_confidence => FaqLookup::Found(h.index),
+        Some(_) => FaqLookup::Unsure,
+        None => FaqLookup::NoMatch,
+    })
+}
+
+/// The best entry for a message and how sure we are of it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Hit {
     /// Index into `Menu::faq` (entries are loaded in position order).
     pub index: usize,
-    pub score: f64,
+    /// bm25 relevance, negated so higher is better; it ranks the entries.
+    pub bm25: f64,
+    /// Share (0..=1) of the message's meaningful words found in the entry. bm25 alone cannot
+    /// be a threshold: its scale depends on how many entries the restaurant wrote.
+    pub confidence: f64,
 }
 
-/// Searches the index. The score is bm25 negated (FTS5 ranks better matches lower).
+/// Searches the index: FTS5 ranks by bm25, then the best entry's word coverage says how
+/// sure the answer is (compared with the owner's `faq_min_score` by the caller).
 pub fn search(c: &Connection, text: &str) -> rusqlite::Result<Option<Hit>> {
-    let Some(q) = fts_query(&query_words(text)) else {
+    let words = query_words(text);
+    let Some(q) = fts_query(&words) else {
         return Ok(None);
     };
-    let best: Option<(i64, f64)> = c
+    let best: Option<(i64, f64, String)> = c
         .query_row(
-            "SELECT rowid, bm25(faq_fts) FROM faq_fts WHERE faq_fts MATCH ?1 ORDER BY bm25(faq_fts) LIMIT 1",
+            "SELECT rowid, bm25(faq_fts), body FROM faq_fts WHERE faq_fts MATCH ?1 ORDER BY bm25(faq_fts) LIMIT 1",
             params![q],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((pos, rank)) = best else {
+    let Some((pos, rank, body)) = best else {
         return Ok(None);
     };
+    let body: Vec<&str> = body.split(' ').collect();
+    let found = words
+        .iter()
+        .filter(|forms| {
+            forms
+                .iter()
+                .any(|t| body.iter().any(|w| term_matches(t, w)))
+        })
+        .count();
     let index: i64 = c.query_row(
         "SELECT count(*) FROM faq WHERE position < ?1",
         params![pos],
@@ -253,6 +232,7 @@ pub fn search(c: &Connection, text: &str) -> rusqlite::Result<Option<Hit>> {
     )?;
     Ok(Some(Hit {
         index: index as usize,
-        score: -rank,
+        bm25: -rank,
+        confidence: found as f64 / words.len() as f64,
     }))
 }

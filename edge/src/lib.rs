@@ -8,6 +8,7 @@ pub mod config;
 pub mod engine;
 pub mod faq;
 pub mod funnel;
+pub mod growth_cli;
 pub mod lexicon;
 pub mod menu;
 pub mod orders;

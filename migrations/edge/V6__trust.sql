@@ -14,7 +14,7 @@ CREATE TABLE trust_policy (
     noshow_action      TEXT NOT NULL DEFAULT 'phone_confirm'
                            CHECK (noshow_action IN ('none', 'phone_confirm', 'prepay')),
     quarantine_minutes INTEGER NOT NULL DEFAULT 720 CHECK (quarantine_minutes >= 0), -- 0: manual release only
-    faq_min_score      REAL NOT NULL DEFAULT 1.0 CHECK (faq_min_score >= 0)
+    faq_min_score      REAL NOT NULL DEFAULT 0.5 CHECK (faq_min_score BETWEEN 0 AND 1) -- share of words found
 );
 INSERT INTO trust_policy (id) VALUES (1);
 

@@ -24,7 +24,8 @@ pub struct Policy {
     pub noshow_action: CheckoutRule,
     /// Automatic release after this many minutes; 0 means staff release by hand.
     pub quarantine_minutes: u32,
-    /// Below this bm25 relevance the bot offers a human instead of an FAQ answer.
+    /// Below this FAQ confidence (share of the message's words found in the best entry,
+    /// `crate::faq::Hit`) the bot offers a human instead of answering.
     pub faq_min_score: f64,
 }
 
@@ -40,7 +41,7 @@ impl Default for Policy {
             noshow_threshold: 2,
             noshow_action: CheckoutRule::PhoneConfirm,
             quarantine_minutes: 720,
-            faq_min_score: 1.0,
+            faq_min_score: 0.5,
         }
     }
 }
