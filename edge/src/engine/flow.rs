@@ -497,6 +497,10 @@ impl Run<'_, '_> {
                 self.review()
             };
         }
+        // The owner's own answer beats the generic hours/delivery/payment replies.
+        if let (FaqLookup::Found(i), Stage::Idle | Stage::Browsing) = (self.customer.faq, stage) {
+            return self.say(Say::Faq { index: i });
+        }
         if u.has(Intent::OpeningHours) {
             return self.say(Say::OpeningHours);
         }
