@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod nodes;
 pub mod preflight;
 pub mod security;
+pub mod sender_rate;
 pub mod server;
 pub mod store;

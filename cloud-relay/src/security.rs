@@ -11,10 +11,12 @@ pub enum SecurityEventType {
     AudioUrlBlocked,
     MediaUrlBlocked,
     QueryTokenRefused,
+    /// A sender over the relay's per-minute rate (recorded; messages still delivered).
+    SenderRate,
 }
 
 impl SecurityEventType {
-    pub const ALL: [SecurityEventType; 9] = [
+    pub const ALL: [SecurityEventType; 10] = [
         SecurityEventType::AuthDeny,
         SecurityEventType::SignatureMissing,
         SecurityEventType::SignatureInvalid,
@@ -24,6 +26,7 @@ impl SecurityEventType {
         SecurityEventType::AudioUrlBlocked,
         SecurityEventType::MediaUrlBlocked,
         SecurityEventType::QueryTokenRefused,
+        SecurityEventType::SenderRate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl SecurityEventType {
             SecurityEventType::AudioUrlBlocked => "AUDIO_URL_BLOCKED",
             SecurityEventType::MediaUrlBlocked => "MEDIA_URL_BLOCKED",
             SecurityEventType::QueryTokenRefused => "QUERY_TOKEN_REFUSED",
+            SecurityEventType::SenderRate => "SENDER_RATE",
         }
     }
 }

@@ -53,6 +53,7 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             master_key,
             channels: Default::default(),
             outbox_ready: Default::default(),
+            sender_rate: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
         tokio::spawn(retention_job(state.clone()));

@@ -27,6 +27,8 @@ pub struct AppState {
     pub channels: sync::NodeChannels,
     /// Signalled when new outbox items are queued, so the sender starts at once.
     pub outbox_ready: tokio::sync::Notify,
+    /// Per-sender bursts, observed only (`sender_rate`).
+    pub sender_rate: std::sync::Mutex<crate::sender_rate::SenderRate>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
