@@ -188,3 +188,77 @@ fn faq_questions_in_darija_and_arabic_get_the_owners_answer_in_their_language() 
             .any(|b| b.contains("نوصل فقط داخل ولاية الجزائر"))
     });
 }
+
+#[test]
+fn a_qr_code_made_with_the_cli_attributes_its_scans_in_the_funnel_csv_and_chart() {
+    let (graph, relay, edge) = setup();
+    for (out, extra) in [
+        ("table.svg", &[][..]),
+        ("table.png", &[][..]),
+        ("card.html", &["--card"][..]),
+    ] {
+        let path = edge.dir.join(out);
+        let mut args = vec![
+            "qr",
+            "--channel",
+            "wa",
+            "--text",
+            "MENU table",
+            "--label",
+            "table",
+            "--out",
+            path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = edge_cli(&edge, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout)
+            .contains("https://wa.me/213550000000?text=MENU%20table"));
+    }
+    assert!(std::fs::read_to_string(edge.dir.join("table.svg"))
+        .unwrap()
+        .contains("<svg"));
+    assert!(std::fs::read(edge.dir.join("table.png"))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+    let card = std::fs::read_to_string(edge.dir.join("card.html")).unwrap();
+    assert!(card.contains("wa.me/213550000000?text=MENU%20table") && card.contains("<svg"));
+
+    // A customer scans the table card: WhatsApp opens with the prefilled text.
+    relay.post_signed(&wa_batch("213661000005", 0, &["MENU table"]));
+    wait_until(60, "the scan was answered", || {
+        !sent_to(&graph, "213661000005").is_empty()
+    });
+    // Someone else just writes.
+    relay.post_signed(&wa_batch("213661000006", 0, &["salam"]));
+    wait_until(60, "the other customer was answered", || {
+        !sent_to(&graph, "213661000006").is_empty()
+    });
+
+    let svg = edge.dir.join("funnel.svg");
+    let o = edge_cli(&edge, &["funnel", "--csv", "--svg", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        csv.starts_with("day,channel,source,step,count,conversion_pct"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",wa,qr:table,conversation_started,1,100.0")),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",wa,qr:table,menu_viewed,1,100.0")),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",wa,organic,conversation_started,1,100.0")),
+        "{csv}"
+    );
+    assert!(std::fs::read_to_string(&svg)
+        .unwrap()
+        .contains("data-step=\"conversation_started\" data-count=\"2\""));
+}
