@@ -108,13 +108,13 @@ pub fn handle_message(
         .optional()?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
-    let crate::trust::Gate::Answer { rule, no_shows } = gate else {
-        // Quarantined: kept for staff, unanswered.
-        tx.execute(
-            "INSERT INTO conversations (customer_id, stage, state, unread, last_activity) VALUES (?1, ?2, ?3, 1, ?4) \
-             ON CONFLICT (customer_id) DO UPDATE SET unread = conversations.unread + 1, last_activity = excluded.last_activity",
-            params![customer_id, conv.stage.as_str(), serde_json::to_string(&conv).unwrap_or_default(), at],
-        )?;
+    let crate::trust::Gate::Answer {
+        rule,
+        no_shows,
+        open_orders,
+    } = gate
+    else {
+        keep_for_staff(tx, customer_id, &conv, &at)?;
         return Ok(Handled::default());
     };
     if paused {
@@ -170,6 +170,16 @@ pub fn handle_message(
         next_order_number: &number,
     };
     let step = engine::step(&conv, &customer, Incoming::from_message(msg), &world);
+    let places_order = step
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::PlaceOrder(_)));
+    if places_order && !crate::trust::order_allowed(tx, &kit.policy, customer_id, open_orders, now)?
+    {
+        // Order abuse: no order, no reply; the cart stays for staff to see.
+        keep_for_staff(tx, customer_id, &conv, &at)?;
+        return Ok(Handled::default());
+    }
     let channel = msg.provider.as_str();
     let source = match crate::funnel::source_of(tx, msg)? {
         Some(s) => Some(s),
@@ -314,6 +324,22 @@ pub fn handle_message(
         handled.replies += 1;
     }
     Ok(handled)
+}
+
+/// A message the bot does not answer (quarantine): counted unread for staff, the
+/// conversation state left as it was.
+fn keep_for_staff(
+    tx: &Transaction<'_>,
+    customer_id: i64,
+    conv: &Conversation,
+    at: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO conversations (customer_id, stage, state, unread, last_activity) VALUES (?1, ?2, ?3, 1, ?4) \
+         ON CONFLICT (customer_id) DO UPDATE SET unread = conversations.unread + 1, last_activity = excluded.last_activity",
+        params![customer_id, conv.stage.as_str(), serde_json::to_string(conv).unwrap_or_default(), at],
+    )?;
+    Ok(())
 }
 
 /// Hours of silence after which the next message starts a new conversation in the funnel.

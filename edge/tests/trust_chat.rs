@@ -368,3 +368,25 @@ fn the_funnel_counts_each_step_and_attributes_qr_scans_and_ads() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_customer_holding_three_open_orders_may_ask_about_them_but_a_fourth_order_is_abuse() {
+    let mut s = Shop::new();
+    let user = "213700000013";
+    for n in ["A-001", "A-002", "A-003"] {
+        let r = s.order(user);
+        assert!(r.iter().any(|r| r.contains(n)), "{r:?}");
+    }
+    let status = s.say(user, "win rahi commande ?", 30);
+    assert!(!status.is_empty(), "asking about an order is answered");
+    assert!(trust::active_quarantines(&s.c, s.now).unwrap().is_empty());
+    let fourth = s.order(user);
+    assert!(
+        fourth.is_empty(),
+        "the fourth confirmation gets no reply: {fourth:?}"
+    );
+    assert_eq!(s.count("SELECT count(*) FROM orders"), 3, "no fourth order");
+    let q = trust::active_quarantines(&s.c, s.now).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].reason, "order_abuse");
+}

@@ -260,7 +260,12 @@ pub fn find_customer(c: &Connection, who: &str) -> Result<i64, TrustError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
     /// Answer normally; checkout applies `rule`.
-    Answer { rule: CheckoutRule, no_shows: u32 },
+    Answer {
+        rule: CheckoutRule,
+        no_shows: u32,
+        /// Unfinished orders, for `order_allowed` at confirmation.
+        open_orders: u32,
+    },
     /// Keep the message for staff, do not answer.
     Silent,
 }
@@ -343,10 +348,33 @@ pub fn gate(
         Verdict::Allow => Ok(Gate::Answer {
             rule: policy::checkout_rule(p, orders.no_shows),
             no_shows: orders.no_shows,
+            open_orders: orders.open,
         }),
         Verdict::Quarantine { reason, detail } => {
             quarantine(c, p, customer_id, reason, &detail, now)?;
             Ok(Gate::Silent)
+        }
+    }
+}
+
+/// Whether the order the conversation is about to place may be placed; quarantines the
+/// customer (recorded) when not.
+pub fn order_allowed(
+    c: &Connection,
+    p: &Policy,
+    customer_id: i64,
+    open_orders: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let record = OrderRecord {
+        open: open_orders,
+        ..Default::default()
+    };
+    match policy::judge_order(p, record) {
+        Verdict::Allow => Ok(true),
+        Verdict::Quarantine { reason, detail } => {
+            quarantine(c, p, customer_id, reason, &detail, now)?;
+            Ok(false)
         }
     }
 }

@@ -189,11 +189,18 @@ pub fn judge(p: &Policy, recent: &[Activity], current: &Activity, orders: OrderR
             );
         }
     }
+    Verdict::Allow
+}
+
+/// Judges an order about to be placed: holding `max_open_orders` unfinished orders already
+/// is abuse. Asked only at confirmation, so a customer with open orders can still ask where
+/// they are.
+pub fn judge_order(p: &Policy, orders: OrderRecord) -> Verdict {
     if orders.open >= p.max_open_orders {
         return quarantine(
             Reason::OrderAbuse,
             format!(
-                "{} unfinished orders at once (limit {})",
+                "a new order with {} unfinished orders already (limit {})",
                 orders.open, p.max_open_orders
             ),
         );
@@ -379,18 +386,19 @@ mod tests {
     }
 
     #[test]
-    fn too_many_unfinished_orders_is_order_abuse() {
-        let v = judge(
-            &Policy::default(),
-            &[],
-            &msg(0, "menu"),
-            OrderRecord {
-                open: 3,
-                ..Default::default()
-            },
+    fn too_many_unfinished_orders_is_order_abuse_only_when_ordering_again() {
+        let open = |open| OrderRecord {
+            open,
+            ..Default::default()
+        };
+        let p = Policy::default();
+        assert_eq!(
+            judge(&p, &[], &msg(0, "win tousli commande ?"), open(3)),
+            Verdict::Allow
         );
+        assert_eq!(judge_order(&p, open(2)), Verdict::Allow);
         assert!(matches!(
-            v,
+            judge_order(&p, open(3)),
             Verdict::Quarantine {
                 reason: Reason::OrderAbuse,
                 ..
