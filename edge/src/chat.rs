@@ -30,6 +30,15 @@ pub struct Kit {
 
 impl Kit {
     pub fn load(tx: &Transaction<'_>) -> rusqlite::Result<Kit> {
+        // A store migrated from before the FAQ index has entries but no index yet.
+        let stale: bool = tx.query_row(
+            "SELECT (SELECT count(*) FROM faq) != (SELECT count(*) FROM faq_fts)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stale {
+            crate::faq::reindex(tx)?;
+        }
         Ok(Kit {
             menu: menu::db::load(tx)?.map(|m| {
                 let c = Catalog::new(&m);

@@ -140,3 +140,21 @@ fn an_entry_the_owner_adds_is_found_at_once_and_a_removed_one_is_gone() {
     ));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_store_whose_faq_was_imported_before_the_index_existed_is_indexed_on_first_use() {
+    let (mut c, dir) = demo_store();
+    c.execute("DELETE FROM faq_fts", []).unwrap();
+    assert_eq!(
+        faq::lookup(&c, "wa9tach t7elou", 0.5).unwrap(),
+        FaqLookup::NoMatch
+    );
+    let tx = c.transaction().unwrap();
+    resto_edge::chat::Kit::load(&tx).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(
+        faq::lookup(&c, "wa9tach t7elou", 0.5).unwrap(),
+        FaqLookup::Found(HOURS)
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
