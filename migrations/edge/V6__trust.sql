@@ -40,16 +40,18 @@ CREATE TABLE quarantines (
 );
 CREATE INDEX quarantines_open ON quarantines(customer_id) WHERE released_at IS NULL;
 
--- Every trust decision, for the console's security page.
-CREATE TABLE security_events (
-    id          INTEGER PRIMARY KEY,
-    at          TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('quarantined', 'released', 'message_ignored', 'checkout_rule')),
-    reason      TEXT NOT NULL,
-    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
-    detail      TEXT NOT NULL
+-- Every trust decision, for the console's security page. The console (V4) may already have
+-- created this table with (id, at, kind, detail): create it only if missing, then add the
+-- trust columns, so both write and read the same table.
+CREATE TABLE IF NOT EXISTS security_events (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    detail TEXT NOT NULL
 );
-CREATE INDEX security_events_by_at ON security_events(at);
+ALTER TABLE security_events ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE security_events ADD COLUMN customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL;
+CREATE INDEX IF NOT EXISTS security_events_by_at ON security_events(at);
 
 -- The no-show rule applied to an order at checkout (staff must call, or online payment asked).
 CREATE TABLE order_trust_checks (
