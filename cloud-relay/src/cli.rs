@@ -40,6 +40,21 @@ enum Command {
     /// Manage which node receives which Meta account's messages.
     #[command(subcommand)]
     Route(RouteCommand),
+    /// Copy relay.db to a file while the relay runs (online, integrity-checked). master.key
+    /// is not included: keep your own copy of it (docs/RUNBOOK.md).
+    Backup {
+        /// Destination (default: <backup dir>/relay-<UTC time>.db).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace relay.db with a backup. The relay must be stopped; the current file is kept
+    /// aside as relay.db.before-restore-<time>; an older backup is migrated forward.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Replies that could not be sent (the dead-letter queue).
     #[command(subcommand)]
     Dlq(DlqCommand),
@@ -255,6 +270,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         r.replies_sent
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { out } => {
+            let cfg = load(config_path)?;
+            let dest = out.unwrap_or_else(|| {
+                resto_ops::backup::scheduled_name(
+                    &cfg.backup.dir(&cfg),
+                    "relay",
+                    chrono::Utc::now(),
+                )
+            });
+            let r = resto_ops::backup::backup(&cfg.db_path(), &dest)?;
+            println!(
+                "backup written and verified: {} ({} bytes)",
+                r.path.display(),
+                r.bytes
+            );
+            if !cfg.master_key_path().exists() {
+                println!(
+                    "note: {} does not exist yet",
+                    cfg.master_key_path().display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file, force } => {
+            let cfg = load(config_path)?;
+            let _lock = resto_ops::lock::DataDirLock::acquire(&cfg.data_dir, "resto-relay")?;
+            let r = resto_ops::backup::restore(&file, &cfg.db_path(), force, &[], |p| {
+                store::migrate(p).map_err(|e| e.to_string())
+            })?;
+            if let Some(prev) = &r.previous {
+                println!("previous database kept as {}", prev.display());
+            }
+            if !r.migrated.is_empty() {
+                println!("backup was older: applied {}", r.migrated.join(", "));
+            }
+            println!(
+                "{} restored from {}; start the relay again",
+                cfg.db_path().display(),
+                file.display()
+            );
+            if !cfg.master_key_path().exists() {
+                println!(
+                    "WARNING: {} is missing: node secrets derive from it, so no device can sync. \
+                     Put back the master.key that belongs with this database (docs/RUNBOOK.md)",
+                    cfg.master_key_path().display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

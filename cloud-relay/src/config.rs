@@ -95,9 +95,16 @@ pub struct RelayConfig {
     pub log: String,
     /// `RELAY_LOG_FORMAT`: `json` (default) or `text`.
     pub log_format: LogFormat,
+    /// `LOG_DIR`: also write rolling daily JSON log files there (under systemd:
+    /// `/var/log/resto-relay`, the unit's `LogsDirectory=`). Off by default: journald has it.
+    pub log_dir: Option<PathBuf>,
+    /// `LOG_KEEP_FILES`: daily log files kept in `log_dir`.
+    pub log_keep_files: usize,
+    pub backup: crate::maintenance::BackupConfig,
     pub meta: MetaConfig,
     pub send: SendConfig,
     pub retention: RetentionConfig,
+    pub payments: crate::payments::config::PaymentsConfig,
 }
 
 /// How long the event log keeps what it delivered, and what nobody read.
@@ -108,8 +115,14 @@ pub struct RetentionConfig {
     pub acked_hours: u64,
     /// `RELAY_RETENTION_UNACKED_DAYS`: unread events expire after this, counted and logged.
     pub unacked_days: u64,
-    /// `RELAY_RETENTION_INTERVAL_SECS`: how often the purge runs.
+    /// `RELAY_RETENTION_INTERVAL_SECS`: how often the event-log purge runs.
     pub interval_secs: u64,
+    /// `RELAY_RETENTION_SCHEDULE`: cron for the other purges (security events, sent replies).
+    pub schedule: String,
+    /// `RELAY_RETENTION_SECURITY_EVENTS_DAYS`
+    pub security_events_days: u64,
+    /// `RELAY_RETENTION_SENT_OUTBOX_DAYS`: sent replies (dead-lettered ones are kept).
+    pub sent_outbox_days: u64,
 }
 
 impl Default for RetentionConfig {
@@ -118,6 +131,9 @@ impl Default for RetentionConfig {
             acked_hours: 24,
             unacked_days: 7,
             interval_secs: 600,
+            schedule: "30 4 * * *".into(),
+            security_events_days: 90,
+            sent_outbox_days: 14,
         }
     }
 }
@@ -175,9 +191,13 @@ impl Default for RelayConfig {
             allow_query_token: false,
             log: "info".into(),
             log_format: LogFormat::Json,
+            log_dir: None,
+            log_keep_files: 14,
+            backup: Default::default(),
             meta: MetaConfig::default(),
             send: SendConfig::default(),
             retention: RetentionConfig::default(),
+            payments: Default::default(),
         }
     }
 }
@@ -333,6 +353,33 @@ impl RelayConfig {
             "RELAY_RETENTION_INTERVAL_SECS",
             &mut cfg.retention.interval_secs,
         );
+        number(
+            "RELAY_RETENTION_SECURITY_EVENTS_DAYS",
+            &mut cfg.retention.security_events_days,
+        );
+        number(
+            "RELAY_RETENTION_SENT_OUTBOX_DAYS",
+            &mut cfg.retention.sent_outbox_days,
+        );
+        let mut keep_logs = cfg.log_keep_files as u64;
+        number("LOG_KEEP_FILES", &mut keep_logs);
+        cfg.log_keep_files = keep_logs as usize;
+        let mut keep_backups = cfg.backup.keep as u64;
+        number("RELAY_BACKUP_KEEP", &mut keep_backups);
+        cfg.backup.keep = keep_backups as usize;
+        if let Some(v) = env.get("RELAY_RETENTION_SCHEDULE") {
+            cfg.retention.schedule = v;
+        }
+        if let Some(v) = env.get("RELAY_BACKUP_SCHEDULE") {
+            cfg.backup.schedule = v;
+        }
+        if let Some(v) = env.get("RELAY_BACKUP_DIR") {
+            cfg.backup.dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env.get("LOG_DIR").filter(|v| !v.is_empty()) {
+            cfg.log_dir = Some(PathBuf::from(v));
+        }
+        cfg.payments.apply_env(env, &mut problems);
         if problems.is_empty() {
             Ok(cfg)
         } else {
@@ -366,6 +413,8 @@ impl RelayConfig {
                     .into(),
             );
         }
+        problems.extend(self.payments.problems());
+        problems.extend(crate::maintenance::schedule_problems(self));
         if self.max_body_bytes < 64 * 1024 {
             problems.push(format!(
                 "RELAY_MAX_BODY_BYTES={} is too small for Meta's batches; use at least 65536 (default 3145728)",
@@ -502,6 +551,22 @@ mod example_file {
             assert!(
                 table.contains_key(key),
                 "{key} missing from config.example.toml"
+            );
+        }
+        let payments = table["payments"].as_table().unwrap();
+        for key in [
+            "secret_key",
+            "api_url",
+            "public_url",
+            "reconcile_cron",
+            "reconcile_after_secs",
+            "expire_secs",
+            "give_up_secs",
+            "timeout_ms",
+        ] {
+            assert!(
+                payments.contains_key(key),
+                "payments.{key} missing from config.example.toml"
             );
         }
         let retention = table["retention"].as_table().unwrap();

@@ -59,6 +59,8 @@ pub struct Metrics {
     security_events: Mutex<BTreeMap<&'static str, u64>>,
     ingest: Histogram,
     expired_unread: Counter2,
+    backups_ok: AtomicU64,
+    backups_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -82,6 +84,15 @@ impl Metrics {
     }
     pub fn expired_unread(&self, node_id: &str, n: u64) {
         self.expired_unread.inc(node_id, "", n);
+    }
+
+    pub fn backup_done(&self, ok: bool) {
+        let c = if ok {
+            &self.backups_ok
+        } else {
+            &self.backups_failed
+        };
+        c.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn ingest_latency(&self, d: Duration) {
@@ -161,6 +172,12 @@ impl Metrics {
                 escape(&node)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP resto_backups_total Scheduled backups since start, by result (alert on failed).\n# TYPE resto_backups_total counter\nresto_backups_total{{result=\"ok\"}} {}\nresto_backups_total{{result=\"failed\"}} {}",
+            self.backups_ok.load(Ordering::Relaxed),
+            self.backups_failed.load(Ordering::Relaxed)
+        );
         let now = chrono::Utc::now();
         let age = |t: &Option<String>| {
             t.as_deref()

@@ -114,6 +114,16 @@ fn check_data_dir(cfg: &RelayConfig, f: &mut Findings) {
             let routes: i64 = conn
                 .query_row("SELECT count(*) FROM routes", [], |r| r.get(0))
                 .unwrap_or(0);
+            let nodes: i64 = conn
+                .query_row("SELECT count(*) FROM nodes", [], |r| r.get(0))
+                .unwrap_or(0);
+            if nodes > 0 && !cfg.master_key_path().exists() {
+                f.problems.push(format!(
+                    "{} is missing but the database has {nodes} node(s): their secrets derive from it, so no device can sync. \
+                     Put back the master.key that belongs with this database (docs/RUNBOOK.md, backup and restore)",
+                    cfg.master_key_path().display()
+                ));
+            }
             if routes == 0 {
                 f.warnings.push(
                     "no routes: every message will be parked as unrouted; add one with `resto-relay route add`"
@@ -196,6 +206,37 @@ mod tests {
             .any(|p| p.contains("META_GRAPH_URL")));
         cfg.profile = Profile::Development;
         assert!(check(&cfg).problems.is_empty());
+        std::fs::remove_dir_all(&cfg.data_dir).ok();
+    }
+
+    #[test]
+    fn a_database_with_nodes_but_no_master_key_is_a_problem() {
+        let mut cfg = RelayConfig {
+            data_dir: std::env::temp_dir().join(format!("relay-pf-{}", ulid::Ulid::new())),
+            ..Default::default()
+        };
+        cfg.meta.app_secret = Secret::new("s");
+        cfg.meta.verify_token = Secret::new("v");
+        store::migrate(&cfg.db_path()).unwrap();
+        let mut c = store::open_connection(&cfg.db_path()).unwrap();
+        store::admin::add_node(&mut c, "shop").unwrap();
+        let f = check(&cfg);
+        assert!(f.problems.iter().any(|p| p.contains("master.key")), "{f:?}");
+        std::fs::remove_dir_all(&cfg.data_dir).ok();
+    }
+
+    #[test]
+    fn a_bad_backup_schedule_is_listed_with_the_others() {
+        let mut cfg = RelayConfig {
+            data_dir: std::env::temp_dir().join(format!("relay-pf-{}", ulid::Ulid::new())),
+            ..Default::default()
+        };
+        cfg.backup.schedule = "nightly".into();
+        cfg.meta.signature_required = SignatureMode::Off;
+        let f = check(&cfg);
+        let all = f.problems.join("\n");
+        assert!(all.contains("RELAY_BACKUP_SCHEDULE"), "{all}");
+        assert!(all.contains("META_SIGNATURE_REQUIRED=off"), "{all}");
         std::fs::remove_dir_all(&cfg.data_dir).ok();
     }
 

@@ -11,12 +11,14 @@ pub enum SecurityEventType {
     AudioUrlBlocked,
     MediaUrlBlocked,
     QueryTokenRefused,
+    PaymentSignatureMissing,
+    PaymentSignatureInvalid,
     /// A sender over the relay's per-minute rate (recorded; messages still delivered).
     SenderRate,
 }
 
 impl SecurityEventType {
-    pub const ALL: [SecurityEventType; 10] = [
+    pub const ALL: [SecurityEventType; 12] = [
         SecurityEventType::AuthDeny,
         SecurityEventType::SignatureMissing,
         SecurityEventType::SignatureInvalid,
@@ -27,6 +29,8 @@ impl SecurityEventType {
         SecurityEventType::MediaUrlBlocked,
         SecurityEventType::QueryTokenRefused,
         SecurityEventType::SenderRate,
+        SecurityEventType::PaymentSignatureMissing,
+        SecurityEventType::PaymentSignatureInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,8 @@ impl SecurityEventType {
             SecurityEventType::MediaUrlBlocked => "MEDIA_URL_BLOCKED",
             SecurityEventType::QueryTokenRefused => "QUERY_TOKEN_REFUSED",
             SecurityEventType::SenderRate => "SENDER_RATE",
+            SecurityEventType::PaymentSignatureMissing => "PAYMENT_SIGNATURE_MISSING",
+            SecurityEventType::PaymentSignatureInvalid => "PAYMENT_SIGNATURE_INVALID",
         }
     }
 }

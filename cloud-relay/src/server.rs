@@ -9,28 +9,26 @@ use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub fn init_logging(cfg: &RelayConfig) {
-    // refinery narrates every start at info; its news is only interesting when something fails.
-    let spec = if cfg.log.contains("refinery") {
-        cfg.log.clone()
-    } else {
-        format!("{},refinery_core=warn", cfg.log)
-    };
-    let filter = tracing_subscriber::EnvFilter::try_new(&spec)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,refinery_core=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match cfg.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
+/// stderr (journald under systemd), plus rolling JSON files when `log_dir` is set. Keep the
+/// guard alive as long as the program logs.
+pub fn init_logging(cfg: &RelayConfig) -> resto_ops::logging::LogGuard {
+    resto_ops::logging::init(&resto_ops::logging::LogOptions {
+        filter: cfg.log.clone(),
+        json: cfg.log_format == LogFormat::Json,
+        dir: cfg.log_dir.clone(),
+        keep_files: cfg.log_keep_files,
+        file_prefix: "resto-relay".into(),
+    })
 }
 
 /// Serves until SIGTERM or SIGINT, then finishes the requests in flight: everything already
 /// acknowledged is committed, everything not yet acknowledged is Meta's to retry.
+/// READY=1 once migrations ran and the listener is bound; WATCHDOG=1 from the heartbeat
+/// (`maintenance::heartbeat`); STOPPING=1 when the shutdown begins.
 pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
-    init_logging(&cfg);
+    let _log = init_logging(&cfg);
+    // Held for the process's life: `restore` refuses to touch a database a relay is using.
+    let _lock = resto_ops::lock::DataDirLock::acquire(&cfg.data_dir, "resto-relay")?;
     warn_about_signature_mode(cfg.meta.signature_required);
     let store = Store::open(&cfg.db_path())
         .with_context(|| format!("cannot open the database {}", cfg.db_path().display()))?;
@@ -54,9 +52,16 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
             channels: Default::default(),
             outbox_ready: Default::default(),
             sender_rate: Default::default(),
+            payments_ready: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
+        tokio::spawn(crate::payments::worker::create_loop(state.clone()));
+        tokio::spawn(crate::payments::worker::reconcile_loop(state.clone()));
         tokio::spawn(retention_job(state.clone()));
+        tokio::spawn(crate::maintenance::housekeeping_job(state.clone()));
+        tokio::spawn(crate::maintenance::backup_job(state.clone()));
+        tokio::spawn(crate::maintenance::heartbeat(state.clone()));
+        resto_ops::notify::ready();
         axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -69,7 +74,9 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
     })
 }
 
-/// Purges the event log on an interval (cron schedules arrive with the operations work).
+/// Purges the event log on an interval rather than a cron schedule: the unread-expiry alarm
+/// (`resto_events_expired_unread_total`) must fire within minutes, not at the next night.
+/// The other purges are nightly cron jobs (`maintenance::housekeeping_job`).
 async fn retention_job(app: Arc<AppState>) {
     let r = &app.config.retention;
     let policy = crate::store::retention::RetentionPolicy {
@@ -128,5 +135,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+    resto_ops::notify::stopping();
     tracing::info!("shutdown requested; finishing requests in flight");
 }

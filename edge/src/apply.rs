@@ -84,7 +84,16 @@ fn apply_event(
             }
             Ok(())
         }
-        EventKind::PaymentUpdate | EventKind::ConfigUpdate => Ok(()),
+        EventKind::PaymentUpdate => {
+            match serde_json::from_value::<resto_sync::payment::PaymentUpdate>(ev.payload.clone()) {
+                Ok(u) => crate::payments::apply_update(tx, &u, now),
+                Err(e) => {
+                    tracing::error!(event_id = %ev.id, error = %e, "unreadable payment update skipped");
+                    Ok(())
+                }
+            }
+        }
+        EventKind::ConfigUpdate => Ok(()),
     }
 }
 

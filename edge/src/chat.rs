@@ -134,6 +134,20 @@ pub fn handle_message(
         )?;
         return Ok(Handled::default());
     }
+    if let Some(text) = msg.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        // A customer whose online payment failed answers "cash" or "link": that is for the
+        // order, not a new conversation step.
+        if crate::payments::on_customer_text(tx, customer_id, &crate::text::tokens(text), now)? {
+            tx.execute(
+                "UPDATE conversations SET unread = unread + 1, last_activity = ?2 WHERE customer_id = ?1",
+                params![customer_id, at],
+            )?;
+            return Ok(Handled {
+                replies: 1,
+                order_number: None,
+            });
+        }
+    }
     let faq = match msg
         .text
         .as_deref()
@@ -217,10 +231,12 @@ pub fn handle_message(
 
     let mut handled = Handled::default();
     let mut handoff = false;
+    let mut placed = None;
+    let mut cancelled = None;
     for e in &step.effects {
         match e {
             Effect::PlaceOrder(d) => {
-                insert_order(
+                placed = Some(insert_order(
                     tx,
                     customer_id,
                     &day,
@@ -229,7 +245,7 @@ pub fn handle_message(
                     d,
                     msg.provider.as_str(),
                     now,
-                )?;
+                )?);
                 handled.order_number = Some(number.clone());
                 let order_id: i64 = tx.query_row(
                     "SELECT id FROM orders WHERE day = ?1 AND daily_seq = ?2",
@@ -283,6 +299,7 @@ pub fn handle_message(
                         "order_cancelled",
                         Some(*order_id),
                     )?;
+                    cancelled = Some(*order_id);
                 }
             }
             Effect::RequestHuman => handoff = true,
@@ -331,6 +348,19 @@ pub fn handle_message(
         };
         queue_message(tx, &send, &at)?;
         handled.replies += 1;
+    }
+    // After the confirmation, so the customer reads it first.
+    if let Some(order_id) = placed {
+        crate::payments::on_order_placed(tx, order_id, now)?;
+    }
+    if let Some(order_id) = cancelled {
+        crate::payments::on_order_cancelled(
+            tx,
+            order_id,
+            "cancelled by the customer",
+            "customer",
+            now,
+        )?;
     }
     Ok(handled)
 }
@@ -404,7 +434,7 @@ fn insert_order(
     d: &engine::OrderDraft,
     source: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let at = fmt_ts(now);
     let eta = fmt_ts(now + Duration::minutes(d.eta_minutes as i64));
     let (fulfilment, address, wilaya, commune, lat, lon) = match &d.fulfilment {
@@ -425,8 +455,8 @@ fn insert_order(
     };
     tx.execute(
         "INSERT INTO orders (number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, address, \
-         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, lang, source, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19)",
         params![number, day, daily_seq, customer_id, d.subtotal, d.delivery_fee, d.total, fulfilment, address, wilaya, commune, lat, lon,
             d.payment.as_str(), payment_status, eta, d.lang.as_str(), source, at],
     )?;
@@ -437,5 +467,5 @@ fn insert_order(
             params![order_id, i as i64 + 1, l.sku, l.name, l.qty, l.unit_price, serde_json::to_string(&l.options).unwrap_or_default(), l.unit_price * l.qty as i64],
         )?;
     }
-    Ok(())
+    Ok(order_id)
 }

@@ -31,6 +31,9 @@ pub struct EdgeConfig {
     pub poll_wait_secs: u64,
     /// `EDGE_CONSOLE_LISTEN` (the console arrives with its issue).
     pub console_listen: String,
+    pub backup: crate::maintenance::BackupSettings,
+    pub retention: crate::maintenance::RetentionSettings,
+    pub log: crate::maintenance::LogSettings,
 }
 
 impl Default for EdgeConfig {
@@ -41,6 +44,9 @@ impl Default for EdgeConfig {
             node_secret: Secret::default(),
             poll_wait_secs: 25,
             console_listen: "0.0.0.0:8090".into(),
+            backup: Default::default(),
+            retention: Default::default(),
+            log: Default::default(),
         }
     }
 }
@@ -51,6 +57,17 @@ pub fn config_path(data_dir: &Path) -> PathBuf {
 
 impl EdgeConfig {
     pub fn load(data_dir: &Path) -> Result<EdgeConfig, String> {
+        let (cfg, problems) = Self::load_unchecked(data_dir)?;
+        if problems.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// The file and env overrides, with every problem listed but not fatal (for `preflight`).
+    /// `Err` only when the file itself cannot be read as TOML.
+    pub fn load_unchecked(data_dir: &Path) -> Result<(EdgeConfig, Vec<String>), String> {
         let path = config_path(data_dir);
         let mut cfg: EdgeConfig = match std::fs::read_to_string(&path) {
             Ok(t) => toml::from_str(&t)
@@ -81,6 +98,10 @@ impl EdgeConfig {
             cfg.console_listen = v;
         }
         let mut problems = Vec::new();
+        let env_fn = |k: &str| env(k);
+        cfg.backup.apply_env(&env_fn, &mut problems);
+        cfg.retention.apply_env(&env_fn, &mut problems);
+        cfg.log.apply_env(&env_fn, &mut problems);
         if cfg.relay_url.is_empty() {
             problems.push(
                 "RELAY_URL is not set: run `resto-edge enroll --relay URL …` first".to_string(),
@@ -95,10 +116,6 @@ impl EdgeConfig {
                 cfg.poll_wait_secs
             ));
         }
-        if problems.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(problems.join("\n"))
-        }
+        Ok((cfg, problems))
     }
 }

@@ -5,6 +5,7 @@ use crate::menu::Lang;
 use crate::text::{self, Token};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
 
 const INTENTS_JSON: &str = include_str!("../data/intents_fr_ar_darija.json");
 
@@ -278,15 +279,19 @@ pub fn language_switch(toks: &[Token]) -> Option<Lang> {
         "عربيه",
         "بالعربيه",
     ];
-    let hit = |list: &[&str]| {
-        toks.iter().any(|t| {
+    // Folded once: this runs on every message.
+    static FOLDED: LazyLock<[Vec<String>; 2]> = LazyLock::new(|| {
+        [FR, AR].map(|list| {
             list.iter()
-                .any(|w| text::fold(&text::normalize(w)) == t.fold)
+                .map(|w| text::fold(&text::normalize(w)))
+                .collect()
         })
-    };
-    if hit(FR) {
+    });
+    let [fr, ar] = &*FOLDED;
+    let hit = |list: &[String]| toks.iter().any(|t| list.contains(&t.fold));
+    if hit(fr) {
         Some(Lang::Fr)
-    } else if hit(AR) {
+    } else if hit(ar) {
         Some(Lang::Ar)
     } else {
         None

@@ -2,7 +2,9 @@
 //! with the relay; the ordering engine and console arrive with their issues.
 #![forbid(unsafe_code)]
 
-use resto_edge::{config, growth_cli, status, store, sync_worker};
+use resto_edge::{
+    config, growth_cli, heartbeat, maintenance, preflight, status, store, sync_worker,
+};
 
 use anyhow::{bail, Context};
 use axum::response::IntoResponse;
@@ -46,6 +48,23 @@ enum Command {
     },
     /// Run the daemon: sync with the relay, drain the outbox.
     Run,
+    /// Check enrollment, the data directory, the relay and the clock; print every problem;
+    /// exit 1 if any (an unreachable relay is only a warning).
+    Preflight,
+    /// Copy the database to a file while the daemon runs (online, integrity-checked).
+    Backup {
+        /// Destination (default: <data dir>/backups/edge-<UTC time>.db).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the database with a backup. The daemon must be stopped; the current file is
+    /// kept aside as edge.db.before-restore-<time>; an older backup is migrated forward.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the sync status: connected or offline since when, outbox backlog, last sync.
     Status,
     /// The restaurant's menu (format of shared/fixtures/menus/demo_menu.json).
@@ -96,50 +115,164 @@ fn main() -> anyhow::Result<()> {
             secret_file,
         } => enroll(&cli.data_dir, &relay, &node_id, &secret_file)?,
         Command::Status => status(&db_path)?,
+        Command::Preflight => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            if !preflight::print(&rt.block_on(preflight::gather(&cli.data_dir))) {
+                std::process::exit(1);
+            }
+        }
+        Command::Backup { out } => {
+            let dest = match out {
+                Some(p) => p,
+                None => {
+                    let dir = config::EdgeConfig::load_unchecked(&cli.data_dir)
+                        .map(|(c, _)| c.backup.dir(&cli.data_dir))
+                        .unwrap_or_else(|_| cli.data_dir.join("backups"));
+                    resto_ops::backup::scheduled_name(&dir, "edge", chrono::Utc::now())
+                }
+            };
+            let r = resto_ops::backup::backup(&db_path, &dest)?;
+            println!(
+                "backup written and verified: {} ({} bytes)",
+                r.path.display(),
+                r.bytes
+            );
+        }
+        Command::Restore { file, force } => {
+            let _lock = resto_ops::lock::DataDirLock::acquire(&cli.data_dir, "resto-edge")?;
+            let r = resto_ops::backup::restore(
+                &file,
+                &db_path,
+                force,
+                maintenance::SINGLETON_TABLES,
+                |p| store::migrate(p).map_err(|e| e.to_string()),
+            )?;
+            if let Some(prev) = &r.previous {
+                println!("previous database kept as {}", prev.display());
+            }
+            if !r.migrated.is_empty() {
+                println!("backup was older: applied {}", r.migrated.join(", "));
+            }
+            println!(
+                "{} restored from {}; start the service again",
+                db_path.display(),
+                file.display()
+            );
+        }
         Command::Menu { action } => menu_command(&db_path, action)?,
         Command::Customer { action } => println!("{}", growth_cli::customer(&db_path, action)?),
         Command::Trust { action } => println!("{}", growth_cli::trust_cmd(&db_path, action)?),
         Command::Funnel(a) => println!("{}", growth_cli::funnel_cmd(&db_path, a)?),
         Command::Qr(a) => println!("{}", growth_cli::qr_cmd(&db_path, a)?),
-        Command::Run => {
-            let cfg = config::EdgeConfig::load(&cli.data_dir).map_err(|e| anyhow::anyhow!(e))?;
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_env("EDGE_LOG").unwrap_or_else(|_| {
-                        tracing_subscriber::EnvFilter::new("info,refinery_core=warn")
-                    }),
-                )
-                .json()
-                .flatten_event(true)
-                .with_writer(std::io::stderr)
-                .init();
-            let conn = store::open(&db_path)?;
-            let db = Arc::new(Mutex::new(conn));
-            let client = resto_sync::client::SyncClient::new(
-                &cfg.relay_url,
-                &cfg.node_id,
-                &cfg.node_secret.0,
-                Duration::from_secs(10),
-            )?;
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?;
-            rt.block_on(async move {
-                tracing::info!(node_id = %cfg.node_id, relay = %cfg.relay_url, "resto-edge running");
-                let outbox_ready = Arc::new(tokio::sync::Notify::new());
-                let poll = tokio::spawn(sync_worker::poll_loop(db.clone(), client.clone(), cfg.poll_wait_secs, outbox_ready.clone()));
-                tokio::spawn(serve_status(cfg.console_listen.clone(), db.clone()));
-                let drain = tokio::spawn(sync_worker::drain_loop(db, client, outbox_ready));
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = poll => {}
-                    _ = drain => {}
-                }
-            });
-        }
+        Command::Run => run(&cli.data_dir, &db_path)?,
     }
     Ok(())
+}
+
+/// The daemon. READY=1 once migrations ran and the listener is bound; WATCHDOG=1 from the
+/// heartbeat while the loops turn; on SIGTERM/SIGINT it waits for the batch being applied,
+/// says STOPPING=1 and exits.
+fn run(data_dir: &std::path::Path, db_path: &std::path::Path) -> anyhow::Result<()> {
+    let cfg = config::EdgeConfig::load(data_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let _log = resto_ops::logging::init(&resto_ops::logging::LogOptions {
+        filter: std::env::var("EDGE_LOG").unwrap_or_else(|_| "info".into()),
+        json: true,
+        dir: cfg.log.dir.clone(),
+        keep_files: cfg.log.keep_files.unwrap_or(14),
+        file_prefix: "resto-edge".into(),
+    });
+    let _lock = resto_ops::lock::DataDirLock::acquire(data_dir, "resto-edge")?;
+    let conn = store::open(db_path)?;
+    let db = Arc::new(Mutex::new(conn));
+    let client = resto_sync::client::SyncClient::new(
+        &cfg.relay_url,
+        &cfg.node_id,
+        &cfg.node_secret.0,
+        Duration::from_secs(10),
+    )?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let outcome = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&cfg.console_listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}; set EDGE_CONSOLE_LISTEN",
+                    cfg.console_listen
+                )
+            })?;
+        tracing::info!(node_id = %cfg.node_id, relay = %cfg.relay_url, "resto-edge running");
+        let outbox_ready = Arc::new(tokio::sync::Notify::new());
+        let poll = tokio::spawn(sync_worker::poll_loop(
+            db.clone(),
+            client.clone(),
+            cfg.poll_wait_secs,
+            outbox_ready.clone(),
+        ));
+        tokio::spawn(serve_status(listener, db.clone()));
+        let drain = tokio::spawn(sync_worker::drain_loop(db.clone(), client, outbox_ready));
+        tokio::spawn(heartbeat::run(db.clone()));
+        tokio::spawn(maintenance::backup_job(
+            db_path.to_path_buf(),
+            cfg.backup.dir(data_dir),
+            cfg.backup.clone(),
+        ));
+        tokio::spawn(maintenance::retention_job(
+            db.clone(),
+            cfg.retention.clone(),
+        ));
+        resto_ops::notify::ready();
+        // A sync loop only ends by panicking: exit non-zero so `Restart=on-failure` applies.
+        let failure = tokio::select! {
+            _ = shutdown_signal() => None,
+            r = poll => Some(format!("the sync poll loop ended: {r:?}")),
+            r = drain => Some(format!("the outbox drain loop ended: {r:?}")),
+        };
+        if let Some(why) = &failure {
+            tracing::error!(reason = %why, "stopping so that systemd restarts the service");
+        }
+        resto_ops::notify::stopping();
+        // Every write happens under this lock: once we hold it, the batch being applied is
+        // committed and no other starts.
+        let db = db.clone();
+        let _held = tokio::task::spawn_blocking(move || {
+            let c = db.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            std::mem::forget(c);
+        })
+        .await;
+        match failure {
+            None => {
+                tracing::info!("resto-edge stopped");
+                anyhow::Ok(())
+            }
+            Some(why) => Err(anyhow::anyhow!(why)),
+        }
+    });
+    // Dropping the runtime would wait forever for a blocking task parked on the database
+    // lock we keep held; bound it.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    outcome
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested; finishing the batch in progress");
 }
 
 fn enroll(
@@ -187,7 +320,7 @@ fn menu_command(db_path: &std::path::Path, action: MenuAction) -> anyhow::Result
         MenuAction::Import { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let m = match menu::validate::parse_menu(&bytes, &PLACES.wilaya_codes()) {
+            let m = match menu::validate::parse_menu(&bytes, &PLACES) {
                 Ok(m) => m,
                 Err(problems) => {
                     eprintln!("{} was NOT imported; the current menu is unchanged. Fix these {} problem(s):", file.display(), problems.len());
@@ -242,15 +375,16 @@ fn status(db_path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `GET /status` (JSON) and `GET /metrics` (Prometheus) on the console address; the console
-/// itself arrives with its issue.
-async fn serve_status(listen: String, db: sync_worker::Db) {
+/// `GET /status` (JSON), `GET /metrics` (Prometheus) and `GET /healthz` on the console
+/// address; the console itself arrives with its issue.
+async fn serve_status(listener: tokio::net::TcpListener, db: sync_worker::Db) {
     use axum::routing::get;
     let read = move || {
         let c = db.lock().unwrap_or_else(|p| p.into_inner());
         status::read(&c)
     };
     let read2 = read.clone();
+    let read3 = read.clone();
     let app =
         axum::Router::new()
             .route(
@@ -274,14 +408,22 @@ async fn serve_status(listen: String, db: sync_worker::Db) {
                             .into_response(),
                     }
                 }),
+            )
+            .route(
+                "/healthz",
+                get(move || async move {
+                    match tokio::task::spawn_blocking(read3).await {
+                        Ok(Ok(_)) => (axum::http::StatusCode::OK, "ok\n").into_response(),
+                        _ => (
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            "database unavailable\n",
+                        )
+                            .into_response(),
+                    }
+                }),
             );
-    match tokio::net::TcpListener::bind(&listen).await {
-        Ok(l) => {
-            tracing::info!(addr = %listen, "status and metrics listening");
-            let _ = axum::serve(l, app).await;
-        }
-        Err(e) => {
-            tracing::error!(addr = %listen, error = %e, "cannot listen for status; set EDGE_CONSOLE_LISTEN")
-        }
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(addr = %addr, "status, metrics and healthz listening");
     }
+    let _ = axum::serve(listener, app).await;
 }

@@ -79,6 +79,46 @@ impl Places {
         self.wilayas.iter().map(|w| w.code.as_str()).collect()
     }
 
+    /// Whether `name` is a commune of wilaya `code` (2026 or pre-2026 numbering), compared
+    /// after normalisation, in French or Arabic or by alias. If not: up to three names of
+    /// that wilaya's communes closest to it, for the error message.
+    pub fn check_commune(&self, code: &str, name: &str) -> Result<(), Vec<String>> {
+        let wanted = text::phrase(name);
+        let in_wilaya = |c: &&Commune| c.wilaya_code == code || c.wilaya_code_58 == code;
+        let names = |c: &Commune| {
+            std::iter::once(c.name_fr.clone())
+                .chain([c.name_ar.clone()])
+                .chain(c.aliases.clone())
+                .collect::<Vec<_>>()
+        };
+        if self
+            .communes
+            .iter()
+            .filter(in_wilaya)
+            .any(|c| names(c).iter().any(|n| text::phrase(n) == wanted))
+        {
+            return Ok(());
+        }
+        let folded = wanted.join(" ");
+        let mut ranked: Vec<(usize, &str)> = self
+            .communes
+            .iter()
+            .filter(in_wilaya)
+            .map(|c| {
+                let d = names(c)
+                    .iter()
+                    .filter_map(|n| {
+                        text::edit_distance_within(&folded, &text::phrase(n).join(" "), 64)
+                    })
+                    .min()
+                    .unwrap_or(usize::MAX);
+                (d, c.name_fr.as_str())
+            })
+            .collect();
+        ranked.sort();
+        Err(ranked.iter().take(3).map(|(_, n)| n.to_string()).collect())
+    }
+
     pub fn wilaya(&self, code: &str) -> Option<&Wilaya> {
         self.wilayas.iter().find(|w| w.code == code)
     }
@@ -87,13 +127,24 @@ impl Places {
     /// `preferred` wilayas (the restaurant's) wins: many commune names exist in several
     /// wilayas. A commune beats a wilaya of the same name (Oran the commune is in Oran).
     pub fn find(&self, toks: &[Token], preferred: &[&str]) -> Option<Place> {
-        let mut best: Option<((usize, usize, bool), Place)> = None;
+        self.find_all(toks, preferred).into_iter().next()
+    }
+
+    /// Every place that matches equally well: more than one commune means the name exists
+    /// in several wilayas (none of them the restaurant's) and the customer must choose.
+    pub fn find_all(&self, toks: &[Token], preferred: &[&str]) -> Vec<Place> {
+        let mut best: Option<(usize, usize, bool)> = None;
+        let mut found: Vec<Place> = Vec::new();
         let mut consider = |words: &[String], place: Place, preferred_hit: bool| {
             for start in 0..toks.len() {
                 if let Some(edits) = phrase_at(toks, start, words, 4) {
                     let key = (words.len(), usize::MAX - edits, preferred_hit);
-                    if best.as_ref().map(|(k, _)| key > *k).unwrap_or(true) {
-                        best = Some((key, place));
+                    if best.map(|k| key > k).unwrap_or(true) {
+                        best = Some(key);
+                        found.clear();
+                    }
+                    if best == Some(key) && !found.contains(&place) {
+                        found.push(place);
                     }
                 }
             }
@@ -107,7 +158,11 @@ impl Places {
         for (words, i) in &self.wilaya_names {
             consider(words, Place::Wilaya(*i), false);
         }
-        best.map(|(_, p)| p)
+        // A commune beats a wilaya of the same name (Oran the commune is in Oran).
+        if found.iter().any(|p| matches!(p, Place::Commune(_))) {
+            found.retain(|p| matches!(p, Place::Commune(_)));
+        }
+        found
     }
 }
 
@@ -138,17 +193,6 @@ pub fn zone_for<'m>(menu: &'m Menu, commune: &Commune) -> Option<&'m Zone> {
         })
 }
 
-/// The zone used for a location pin: the catch-all zone of the restaurant's wilaya (we
-/// cannot tell the commune from coordinates on the device), else the dearest zone.
-pub fn zone_for_pin(menu: &Menu) -> Option<&Zone> {
-    let w = &menu.restaurant.wilaya_code;
-    menu.delivery
-        .zones
-        .iter()
-        .find(|z| &z.wilaya_code == w && matches!(z.communes, ZoneCommunes::All(_)))
-        .or_else(|| menu.delivery.zones.iter().max_by_key(|z| z.fee))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +206,38 @@ mod tests {
             )),
             Place::Wilaya(i) => Some(format!("wilaya {}", p.wilayas[i].name_fr)),
         }
+    }
+
+    #[test]
+    fn a_commune_name_shared_by_several_wilayas_far_from_the_restaurant_is_ambiguous() {
+        let p = Places::embedded();
+        let all = p.find_all(&tokens("Larbaa"), &["16"]);
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert_eq!(
+            p.find_all(&tokens("El Marsa"), &["16"]).len(),
+            1,
+            "the restaurant's wilaya wins"
+        );
+        assert_eq!(p.find_all(&tokens("Kouba"), &["16"]).len(), 1);
+    }
+
+    #[test]
+    fn zone_communes_are_checked_in_their_wilaya_with_the_closest_names_suggested() {
+        let p = Places::embedded();
+        assert_eq!(p.check_commune("16", "Bab Ezzouar"), Ok(()));
+        assert_eq!(p.check_commune("16", "bab ezzouar"), Ok(()));
+        assert_eq!(p.check_commune("16", "باب الزوار"), Ok(()));
+        assert_eq!(
+            p.check_commune("16", "Bab Ezouar"),
+            Ok(()),
+            "doubled letters fold"
+        );
+        let e = p.check_commune("16", "Bab Ezzouir").unwrap_err();
+        assert_eq!(e[0], "Bab Ezzouar", "{e:?}");
+        assert!(
+            p.check_commune("31", "Bab Ezzouar").is_err(),
+            "not a commune of Oran"
+        );
     }
 
     #[test]

@@ -52,3 +52,16 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// Opens (creating if needed) and migrates; returns the names of the migrations applied now.
+pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let report = embedded::migrations::runner().run(&mut conn)?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect())
+}

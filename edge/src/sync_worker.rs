@@ -12,6 +12,18 @@ use tokio::sync::Notify;
 
 pub type Db = Arc<Mutex<Connection>>;
 
+/// Unix time of each loop's latest turn, read by the watchdog heartbeat (`heartbeat.rs`):
+/// a loop that stops turning stops the systemd watchdog pings.
+pub static POLL_TURNED_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+pub static DRAIN_TURNED_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn turned(at: &std::sync::atomic::AtomicI64) {
+    at.store(
+        chrono::Utc::now().timestamp(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
 fn with_db<T>(
     db: &Db,
     f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
@@ -33,6 +45,7 @@ fn mark_offline(db: &Db) {
 pub async fn poll_loop(db: Db, client: SyncClient, wait: u64, outbox_ready: Arc<Notify>) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
+        turned(&POLL_TURNED_AT);
         let after = {
             let db = db.clone();
             tokio::task::spawn_blocking(move || with_db(&db, |c| cursor(c))).await
@@ -91,6 +104,7 @@ fn log_failure(what: &str, e: &SyncError) {
 pub async fn drain_loop(db: Db, client: SyncClient, outbox_ready: Arc<Notify>) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
+        turned(&DRAIN_TURNED_AT);
         let batch = {
             let db = db.clone();
             tokio::task::spawn_blocking(move || with_db(&db, read_outbox)).await

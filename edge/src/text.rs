@@ -192,35 +192,60 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     if a == b {
         return Some(0);
     }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if max == 0 || a.chars().count().abs_diff(b.chars().count()) > max {
+        return None;
+    }
+    // Words are short: keep them on the stack, because this runs for every token against
+    // every dictionary word (items, intents, 1,541 communes).
+    const CAP: usize = 32;
+    let (mut ab, mut bb) = (['\0'; CAP], ['\0'; CAP]);
+    let (Some(la), Some(lb)) = (fill(&mut ab, a), fill(&mut bb, b)) else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        return osa_within(&a, &b, max, &mut vec![0; 3 * (b.len() + 1)]);
+    };
+    osa_within(&ab[..la], &bb[..lb], max, &mut [0; 3 * (CAP + 1)])
+}
+
+fn fill(buf: &mut [char], s: &str) -> Option<usize> {
+    let mut n = 0;
+    for c in s.chars() {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// Optimal string alignment over three rolling rows kept in `rows` (≥ 3 × (|b| + 1)).
+fn osa_within(a: &[char], b: &[char], max: usize, rows: &mut [usize]) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (j, v) in d.iter_mut().take(b.len() + 1).enumerate() {
+    let (mut older, mut prev, mut cur) = (0, w, 2 * w);
+    for (j, v) in rows[prev..prev + w].iter_mut().enumerate() {
         *v = j;
     }
     for i in 1..=a.len() {
-        d[i * w] = i;
-        let mut row_min = usize::MAX;
+        rows[cur] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
+            let mut v = (rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[prev + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+                v = v.min(rows[older + j - 2] + 1);
             }
-            d[i * w + j] = v;
+            rows[cur + j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return None;
         }
+        (older, prev, cur) = (prev, cur, older);
     }
-    let v = d[a.len() * w + b.len()];
+    let v = rows[prev + b.len()];
     (v <= max).then_some(v)
 }
 
@@ -274,6 +299,71 @@ mod tests {
         assert_eq!(word_match("pitza", "pizza"), Some(1));
         assert_eq!(word_match("hamburgr", "hamburger"), Some(1));
         assert_eq!(word_match("xyzzzz", "pizza"), None);
+    }
+
+    /// The textbook full-matrix OSA distance, to check the stack-buffer version against.
+    fn reference_osa(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, v) in d[0].iter_mut().enumerate() {
+            *v = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn the_bounded_distance_agrees_with_the_textbook_one_for_short_and_long_words() {
+        let long = "a".repeat(40) + "bcdef";
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "pizza",
+            "pitza",
+            "piza",
+            "tacos",
+            "tacso",
+            "margherita",
+            "margarita",
+            "شاورما",
+            "شورما",
+            "بيتزا",
+            "bab ezzouar",
+            "bab zouar",
+            long.as_str(),
+            "a",
+        ];
+        let long2 = "a".repeat(41) + "bdcef";
+        for a in words.iter().copied().chain([long2.as_str()]) {
+            for b in words {
+                let full = reference_osa(a, b);
+                for max in 0..4 {
+                    let want = (full <= max).then_some(full);
+                    assert_eq!(
+                        edit_distance_within(a, b, max),
+                        want,
+                        "{a:?} vs {b:?} within {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

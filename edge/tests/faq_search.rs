@@ -17,7 +17,7 @@ fn demo_store() -> (rusqlite::Connection, std::path::PathBuf) {
         "/../../shared/fixtures/menus/demo_menu.json"
     ))
     .unwrap();
-    let m = menu::validate::parse_menu(&bytes, &PLACES.wilaya_codes()).unwrap();
+    let m = menu::validate::parse_menu(&bytes, &PLACES).unwrap();
     let tx = c.transaction().unwrap();
     menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
     tx.commit().unwrap();

@@ -25,7 +25,7 @@ impl Shop {
             "/../../shared/fixtures/menus/demo_menu.json"
         ))
         .unwrap();
-        let m = menu::validate::parse_menu(&bytes, &PLACES.wilaya_codes()).unwrap();
+        let m = menu::validate::parse_menu(&bytes, &PLACES).unwrap();
         let tx = c.transaction().unwrap();
         menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
         tx.commit().unwrap();
@@ -421,4 +421,19 @@ fn trust_decisions_share_the_consoles_security_events_table_when_it_exists_first
     assert_eq!(events[1].kind, "login_failed");
     assert_eq!(events[1].reason, "");
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn the_policy_defaults_in_code_and_in_the_table_agree() {
+    let s = Shop::new();
+    assert_eq!(
+        trust::load_policy(&s.c).unwrap(),
+        trust::policy::Policy::default()
+    );
+    s.c.execute("INSERT INTO trust_policy (id) VALUES (1)", [])
+        .unwrap();
+    assert_eq!(
+        trust::load_policy(&s.c).unwrap(),
+        trust::policy::Policy::default()
+    );
 }

@@ -1,7 +1,8 @@
 -- Trust and growth (issue 7): spam/abuse decisions, quarantine, no-show policy, FAQ search
 -- index, conversion funnel and QR codes. Timestamps are RFC 3339 UTC text with milliseconds.
 
--- The owner's anti-abuse policy: one row, sane defaults, editable (CLI now, console later).
+-- The owner's anti-abuse policy: at most one row, written when the owner changes it; no row
+-- means the defaults below (a seed row would make a fresh database look "not empty" to restore).
 CREATE TABLE trust_policy (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),
     per_minute         INTEGER NOT NULL DEFAULT 15 CHECK (per_minute > 0),
@@ -16,7 +17,6 @@ CREATE TABLE trust_policy (
     quarantine_minutes INTEGER NOT NULL DEFAULT 720 CHECK (quarantine_minutes >= 0), -- 0: manual release only
     faq_min_score      REAL NOT NULL DEFAULT 0.5 CHECK (faq_min_score BETWEEN 0 AND 1) -- share of words found
 );
-INSERT INTO trust_policy (id) VALUES (1);
 
 -- What each sender recently wrote (folded text), for rate and flood checks; pruned after a day.
 CREATE TABLE sender_activity (

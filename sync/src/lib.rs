@@ -7,6 +7,7 @@ pub mod client;
 pub mod hmac;
 pub mod inbound;
 pub mod outbound;
+pub mod payment;
 pub mod signing;
 pub mod wire;
 

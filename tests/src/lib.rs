@@ -2,6 +2,7 @@
 //! child processes on 127.0.0.1, real SQLite files in temp directories, SIGKILL for faults.
 
 pub mod cut_proxy;
+pub mod fake_chargily;
 pub mod fake_graph;
 
 use rusqlite::{Connection, OpenFlags};
@@ -117,6 +118,12 @@ impl Relay {
             env.retain(|(ek, _)| ek != k);
             env.push((k.to_string(), v.to_string()));
         }
+        // A caller that must know the URL beforehand (RELAY_PUBLIC_URL) picks the port.
+        let port = extra
+            .iter()
+            .find(|(k, _)| *k == "RELAY_LISTEN")
+            .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
+            .unwrap_or(port);
         let mut r = Relay {
             dir,
             port,
@@ -190,6 +197,21 @@ impl Relay {
     pub fn restart(&mut self) {
         self.kill9();
         self.spawn();
+    }
+
+    /// Stops with SIGTERM, as systemd does; returns the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        terminate(self.child.take().expect("relay is running"))
+    }
+
+    /// Starts again after `stop` or `kill9`, same data and port.
+    pub fn resume(&mut self) {
+        self.spawn();
+    }
+
+    /// The environment `serve` runs with (data dir, listen address, secrets).
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     /// Runs another subcommand with the same environment.
@@ -473,6 +495,22 @@ pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// SIGTERM, then waits (generously) for the process to exit; SIGKILL if it never does.
+pub fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    panic!("process {} did not exit within 60 s of SIGTERM", child.id());
+}
+
 /// Polls `cond` every 20 ms until it holds or `secs` pass: synchronisation, not a speed check.
 pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -576,6 +614,26 @@ impl Edge {
     pub fn restart(&mut self) {
         self.kill9();
         self.spawn();
+    }
+
+    /// Stops with SIGTERM, as systemd does; returns the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        terminate(self.child.take().expect("edge is running"))
+    }
+
+    /// Starts again after `stop` or `kill9`, same data.
+    pub fn resume(&mut self) {
+        self.spawn();
+    }
+
+    /// Runs another subcommand on the same data directory.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(program("resto-edge"))
+            .env("EDGE_DATA_DIR", &self.dir)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args)
+            .output()
+            .expect("run resto-edge")
     }
 
     pub fn log(&self) -> String {

@@ -19,7 +19,7 @@ fn edge_db() -> Connection {
     let dir = temp_dir("edge-conv");
     let mut c = resto_edge::store::open(&dir.join("edge.db")).unwrap();
     let bytes = std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap();
-    let m = menu::validate::parse_menu(&bytes, &resto_edge::chat::PLACES.wilaya_codes()).unwrap();
+    let m = menu::validate::parse_menu(&bytes, &resto_edge::chat::PLACES).unwrap();
     let tx = c.transaction().unwrap();
     menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
     tx.commit().unwrap();
@@ -50,7 +50,7 @@ impl Feed {
 /// Replies queued for one customer message, oldest first.
 fn replies_to(c: &Connection, msg_id: &str) -> Vec<SendMessage> {
     let mut st = c
-        .prepare("SELECT payload FROM outbox ORDER BY seq")
+        .prepare("SELECT payload FROM outbox WHERE kind = 'send_message' ORDER BY seq")
         .unwrap();
     st.query_map([], |r| r.get::<_, String>(0))
         .unwrap()

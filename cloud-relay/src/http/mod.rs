@@ -4,6 +4,7 @@
 mod node_auth;
 mod ops;
 mod outbox;
+mod payments;
 pub mod sync;
 mod webhook;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub outbox_ready: tokio::sync::Notify,
     /// Per-sender bursts, observed only (`sender_rate`).
     pub sender_rate: std::sync::Mutex<crate::sender_rate::SenderRate>,
+    /// Signalled when a node asks for a checkout, so the payment worker starts at once.
+    pub payments_ready: tokio::sync::Notify,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -39,6 +42,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/sync/events", get(sync::poll_events))
         .route("/v1/sync/outbox", post(outbox::post_outbox))
+        .route(
+            "/webhooks/payments/chargily",
+            post(payments::chargily_webhook),
+        )
+        .route("/payments/return", get(payments::payment_return))
         .route("/healthz", get(ops::health))
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use resto_sync::outbound::{OutboxRejection, OutboxRequest, OutboxResponse, SendMessage};
+use resto_sync::payment::{CreateCheckout, CREATE_CHECKOUT};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -65,14 +66,22 @@ pub async fn post_outbox(
     }
     let mut response = OutboxResponse::default();
     let mut batch = IngestBatch::default();
+    let mut checkouts = Vec::new();
     for item in req.items {
         let checked = match item.kind.as_str() {
             _ if item.id.is_empty() || item.id.len() > 64 => {
                 Err("id must be 1 to 64 characters".into())
             }
             "send_message" => SendMessage::from_payload(&item.payload).map(|_| ()),
+            CREATE_CHECKOUT => match CreateCheckout::from_payload(&item.payload) {
+                Ok(c) => {
+                    checkouts.push((item.id, c));
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
             other => Err(format!(
-                "unknown item kind {other:?}; this relay knows send_message"
+                "unknown item kind {other:?}; this relay knows send_message and create_checkout"
             )),
         };
         match checked {
@@ -86,6 +95,42 @@ pub async fn post_outbox(
             Err(error) => response
                 .rejected
                 .push(OutboxRejection { id: item.id, error }),
+        }
+    }
+    if !checkouts.is_empty() {
+        let (node_id, now) = (node.clone(), crate::store::now_rfc3339());
+        let fresh = app
+            .store
+            .with_connection(move |c| {
+                let tx = c.transaction()?;
+                let mut fresh = Vec::new();
+                for (id, req) in checkouts {
+                    let new = crate::payments::store::request(&tx, &node_id, &id, &req, &now)?;
+                    fresh.push((id, new));
+                }
+                tx.commit()?;
+                Ok(fresh)
+            })
+            .await;
+        match fresh {
+            Ok(fresh) => {
+                for (id, new) in fresh {
+                    if new {
+                        response.accepted.push(id);
+                    } else {
+                        response.duplicates.push(id);
+                    }
+                }
+                app.payments_ready.notify_one();
+            }
+            Err(e) => {
+                tracing::error!(node_id = %node, error = %e, "checkout requests not stored");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not stored",
+                    "the relay's database is unavailable; retry the same batch",
+                );
+            }
         }
     }
     let ids: Vec<String> = batch.outbox.iter().map(|i| i.id.clone()).collect();

@@ -8,6 +8,7 @@ pub mod funnel;
 pub mod outbox;
 pub mod retention;
 mod writer;
+pub(crate) use writer::append_to_node;
 
 use crate::security::SecurityEvent;
 use resto_sync::{EventKind, Provider};
@@ -231,6 +232,34 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Invalid(format!("purge task failed: {e}")))?
+    }
+
+    /// Runs `f` on a connection of its own, off the async threads, for the low-volume
+    /// writers that keep their own transactions (payments); the group-commit writer stays
+    /// the path for webhooks.
+    pub async fn with_connection<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || f(&mut open_connection(&path)?))
+            .await
+            .map_err(|e| StoreError::Invalid(format!("database task failed: {e}")))?
+    }
+
+    /// Purges old security events and sent replies on its own connection.
+    pub async fn housekeeping(
+        &self,
+        policy: retention::HousekeepingPolicy,
+    ) -> Result<retention::HousekeepingReport, StoreError> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = open_connection(&path)?;
+            retention::housekeeping(&conn, chrono::Utc::now(), &policy)
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("housekeeping task failed: {e}")))?
     }
 
     /// Per-node health for the metrics page.

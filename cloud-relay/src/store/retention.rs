@@ -71,6 +71,41 @@ pub fn purge(
     Ok(report)
 }
 
+/// The scheduled purges of everything but the event log.
+#[derive(Debug, Clone, Copy)]
+pub struct HousekeepingPolicy {
+    pub security_events: Duration,
+    pub sent_outbox: Duration,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct HousekeepingReport {
+    pub security_events: u64,
+    pub sent_outbox: u64,
+}
+
+pub const PURGE_SECURITY_EVENTS: &str = "DELETE FROM security_events WHERE at < ?1";
+/// Dead-lettered replies stay until someone retries or inspects them. `INDEXED BY`: without
+/// statistics the planner prefers `(state, next_attempt_at)`, which walks every sent row.
+pub const PURGE_SENT_OUTBOX: &str =
+    "DELETE FROM outbox_items INDEXED BY outbox_items_sent_by_received_at \
+     WHERE state = 'sent' AND received_at < ?1";
+pub const COUNT_DEAD: &str = "SELECT count(*) FROM outbox_items WHERE state = 'dead'";
+
+pub fn housekeeping(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    policy: &HousekeepingPolicy,
+) -> Result<HousekeepingReport, StoreError> {
+    Ok(HousekeepingReport {
+        security_events: conn.execute(
+            PURGE_SECURITY_EVENTS,
+            params![ts(now - policy.security_events)],
+        )? as u64,
+        sent_outbox: conn.execute(PURGE_SENT_OUTBOX, params![ts(now - policy.sent_outbox)])? as u64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +159,57 @@ mod tests {
             .query_row("SELECT last_seq FROM nodes", [], |r| r.get(0))
             .unwrap();
         assert_eq!(last, 4, "seqs are never reused after a purge");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn housekeeping_forgets_old_sent_replies_and_security_events_but_keeps_the_dead_letters() {
+        let dir = std::env::temp_dir().join(format!("relay-hk-{}", ulid::Ulid::new()));
+        let path = dir.join("relay.db");
+        migrate(&path).unwrap();
+        let mut c = open_connection(&path).unwrap();
+        let node = admin::add_node(&mut c, "n").unwrap().id;
+        let now = Utc::now();
+        let old = ts(now - Duration::days(30));
+        let new = ts(now - Duration::hours(1));
+        for (id, state, at) in [
+            ("a", "sent", &old),
+            ("b", "sent", &new),
+            ("c", "dead", &old),
+            ("d", "queued", &old),
+        ] {
+            c.execute(
+                "INSERT INTO outbox_items (node_id, id, kind, created_at, received_at, payload, state, next_attempt_at) \
+                 VALUES (?1, ?2, 'send_message', ?3, ?3, '{}', ?4, ?3)",
+                params![node, id, at, state],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO security_events (type, reason, at) VALUES ('AUTH_DENY', 'x', ?1), ('AUTH_DENY', 'y', ?2)",
+            params![ts(now - Duration::days(100)), new],
+        )
+        .unwrap();
+        let policy = HousekeepingPolicy {
+            security_events: Duration::days(90),
+            sent_outbox: Duration::days(14),
+        };
+        let r = housekeeping(&c, now, &policy).unwrap();
+        assert_eq!(
+            r,
+            HousekeepingReport {
+                security_events: 1,
+                sent_outbox: 1
+            }
+        );
+        let left: Vec<String> = c
+            .prepare("SELECT id FROM outbox_items ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, vec!["b", "c", "d"]);
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -9,7 +9,7 @@ use super::understand::{find_choice, understand, Understanding};
 use super::*;
 use crate::lexicon::{language_switch, Detected, Intent};
 use crate::menu::PaymentMethod;
-use crate::places::{zone_for, zone_for_pin, Place};
+use crate::places::{zone_for, Place};
 use crate::text::{self, Token};
 use crate::trust::policy::CheckoutRule;
 
@@ -44,6 +44,7 @@ enum Action {
     Clear,
     Pickup,
     Delivery,
+    Place(usize),
     Pay(PaymentMethod),
     Yes,
     No,
@@ -67,6 +68,7 @@ fn parse_action(id: &str) -> Option<Action> {
         ("opt", c) => Action::Opt(c.to_string()),
         ("ful", "pickup") => Action::Pickup,
         ("ful", "delivery") => Action::Delivery,
+        ("place", i) => Action::Place(i.parse().ok()?),
         ("pay", p) => Action::Pay(PaymentMethod::parse(p)?),
         ("yes", "") => Action::Yes,
         ("no", "") => Action::No,
@@ -74,7 +76,7 @@ fn parse_action(id: &str) -> Option<Action> {
     })
 }
 
-fn words_in(toks: &[Token], list: &[&str]) -> bool {
+pub(crate) fn words_in(toks: &[Token], list: &[&str]) -> bool {
     let folded: Vec<String> = list
         .iter()
         .map(|w| text::fold(&text::normalize(w)))
@@ -141,7 +143,7 @@ const DELIVERY_WORDS: &[&str] = &[
     "ليفريزون",
 ];
 
-fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
+pub(crate) fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
     if words_in(toks, &["cib"]) {
         Some(PaymentMethod::Cib)
     } else if words_in(
@@ -349,6 +351,10 @@ impl Run<'_, '_> {
             }
             Action::Pickup => self.pickup(),
             Action::Delivery => self.delivery(None),
+            Action::Place(i) if i < self.w.places.communes.len() => {
+                self.delivery(Some(PlaceFound::One(Place::Commune(i))))
+            }
+            Action::Place(_) => self.reprompt(),
             Action::Pay(p) => self.pay(p),
             Action::Yes => self.confirm(),
             Action::No => self.not_sent(),
@@ -393,22 +399,18 @@ impl Run<'_, '_> {
                         || !u.has(Intent::DeliveryQuestion)
                         || u.has(Intent::OrderAdd))
                 {
-                    let place = self
-                        .w
-                        .places
-                        .find(toks, &[&self.w.menu.restaurant.wilaya_code]);
+                    let place = self.place_in(toks);
                     return self.delivery(place);
                 }
             }
-            Stage::DeliveryPlace if u.items.is_empty() => {
-                if let Some(p) = self
-                    .w
-                    .places
-                    .find(toks, &[&self.w.menu.restaurant.wilaya_code])
-                {
-                    return self.set_place(p);
-                }
+            Stage::DeliveryPlace if u.items.is_empty() && words_in(toks, PICKUP_WORDS) => {
+                return self.pickup();
             }
+            Stage::DeliveryPlace if u.items.is_empty() => match self.place_in(toks) {
+                Some(PlaceFound::One(p)) => return self.set_place(p),
+                Some(PlaceFound::Several(list)) => return self.choose_place(list),
+                None => {}
+            },
             Stage::DeliveryAddress
                 if u.items.is_empty()
                     && !u.has(Intent::Cancel)
@@ -899,7 +901,43 @@ impl Run<'_, '_> {
         self.ask_payment();
     }
 
-    fn delivery(&mut self, place: Option<Place>) {
+    fn place_in(&self, toks: &[Token]) -> Option<PlaceFound> {
+        let mut all = self
+            .w
+            .places
+            .find_all(toks, &[&self.w.menu.restaurant.wilaya_code]);
+        match all.len() {
+            0 => None,
+            1 => all.pop().map(PlaceFound::One),
+            _ => Some(PlaceFound::Several(all)),
+        }
+    }
+
+    fn choose_place(&mut self, list: Vec<Place>) {
+        let places = self.w.places;
+        let ar = self.lang == Lang::Ar;
+        let options = list
+            .iter()
+            .filter_map(|p| match p {
+                Place::Commune(i) => {
+                    let c = &places.communes[*i];
+                    let w = places.wilaya(&c.wilaya_code);
+                    let (cn, wn) = if ar {
+                        (&c.name_ar, w.map(|w| w.name_ar.as_str()).unwrap_or(""))
+                    } else {
+                        (&c.name_fr, w.map(|w| w.name_fr.as_str()).unwrap_or(""))
+                    };
+                    Some((*i, format!("{cn} ({wn})")))
+                }
+                Place::Wilaya(_) => None,
+            })
+            .take(10)
+            .collect();
+        self.conv.stage = Stage::DeliveryPlace;
+        self.say(Say::ChoosePlace { options });
+    }
+
+    fn delivery(&mut self, place: Option<PlaceFound>) {
         if self.conv.cart.is_empty() {
             return self.review();
         }
@@ -914,7 +952,8 @@ impl Run<'_, '_> {
         }
         self.conv.stage = Stage::DeliveryPlace;
         match place {
-            Some(p) => self.set_place(p),
+            Some(PlaceFound::One(p)) => self.set_place(p),
+            Some(PlaceFound::Several(list)) => self.choose_place(list),
             None => self.say(Say::AskPlace),
         }
     }
@@ -933,13 +972,16 @@ impl Run<'_, '_> {
                 match zone_for(self.w.menu, c) {
                     Some(z) => {
                         let eta = z.eta_minutes.clamp(1, 24 * 60) as u32;
+                        let pin = self.conv.pin.take();
                         self.conv.fulfilment = Some(Fulfilment::Delivery(DeliveryPlan {
                             wilaya_code: c.wilaya_code.clone(),
                             commune: Some(c.name_fr.clone()),
                             fee: z.fee,
                             eta_minutes: eta,
-                            address: None,
-                            pin: None,
+                            address: pin.as_ref().map(|(lat, lon, label)| {
+                                label.clone().unwrap_or_else(|| pin_text(*lat, *lon))
+                            }),
+                            pin: pin.as_ref().map(|(lat, lon, _)| (*lat, *lon)),
                         }));
                         self.conv.stage = Stage::DeliveryAddress;
                         self.say(Say::DeliveryQuote {
@@ -947,7 +989,11 @@ impl Run<'_, '_> {
                             fee: z.fee,
                             eta_minutes: eta,
                         });
-                        self.say(Say::AskAddress);
+                        if pin.is_some() {
+                            self.ask_payment();
+                        } else {
+                            self.say(Say::AskAddress);
+                        }
                     }
                     None => {
                         self.conv.stage = Stage::DeliveryPlace;
@@ -996,44 +1042,48 @@ impl Run<'_, '_> {
                 return self.delivery(None);
             }
         }
-        let Some(z) = zone_for_pin(self.w.menu) else {
-            self.conv.stage = Stage::DeliveryPlace;
-            return self.say(Say::PlaceUnknown);
-        };
-        let address = loc
+        let label = loc
             .address
             .clone()
             .or_else(|| loc.name.clone())
             .filter(|a| !a.trim().is_empty());
-        let eta = z.eta_minutes.clamp(1, 24 * 60) as u32;
-        self.conv.fulfilment = Some(Fulfilment::Delivery(DeliveryPlan {
-            wilaya_code: z.wilaya_code.clone(),
-            commune: None,
-            fee: z.fee,
-            eta_minutes: eta,
-            address: address.clone(),
-            pin: Some((loc.latitude, loc.longitude)),
-        }));
-        let place = address
-            .clone()
-            .unwrap_or_else(|| format!("{:.5}, {:.5}", loc.latitude, loc.longitude));
-        self.say(Say::DeliveryQuote {
-            place,
-            fee: z.fee,
-            eta_minutes: eta,
+        // The commune is already known: the pin is the precise address.
+        if let Some(Fulfilment::Delivery(d)) = &mut self.conv.fulfilment {
+            if d.commune.is_some() && self.conv.stage == Stage::DeliveryAddress {
+                d.pin = Some((loc.latitude, loc.longitude));
+                d.address = Some(label.unwrap_or_else(|| pin_text(loc.latitude, loc.longitude)));
+                return self.ask_payment();
+            }
+        }
+        self.conv.pin = Some((loc.latitude, loc.longitude, label.clone()));
+        self.conv.stage = Stage::DeliveryPlace;
+        // The data has no coordinates, so the pin cannot name the commune by itself; the
+        // address Meta attaches to it sometimes does.
+        let named = label.as_deref().and_then(|a| {
+            self.w
+                .places
+                .find(&text::tokens(a), &[&self.w.menu.restaurant.wilaya_code])
         });
-        if address.is_some() {
-            self.ask_payment();
-        } else {
-            self.conv.stage = Stage::DeliveryAddress;
-            self.say(Say::AskAddress);
+        match named {
+            Some(p @ Place::Commune(_)) => self.set_place(p),
+            _ => self.say(Say::PinNeedsCommune),
         }
     }
 
     fn set_address(&mut self, address: String) {
         match &mut self.conv.fulfilment {
             Some(Fulfilment::Delivery(d)) => {
-                d.address = Some(address);
+                if self.conv.landmark_asked {
+                    let before = d.address.take().unwrap_or_default();
+                    d.address = Some(format!("{before} — {address}"));
+                    self.conv.landmark_asked = false;
+                } else if vague_address(&address) {
+                    d.address = Some(address);
+                    self.conv.landmark_asked = true;
+                    return self.say(Say::AskLandmark);
+                } else {
+                    d.address = Some(address);
+                }
                 self.ask_payment();
             }
             _ => {
@@ -1217,6 +1267,24 @@ impl Run<'_, '_> {
 }
 
 /// The first required option of `item` without a choice yet.
+/// What a message named as a delivery place.
+enum PlaceFound {
+    One(Place),
+    Several(Vec<Place>),
+}
+
+fn pin_text(lat: f64, lon: f64) -> String {
+    format!("📍 {lat:.5}, {lon:.5}")
+}
+
+/// Too little for a courier to find the door ("ici", "chez moi", "cité"): fewer than two
+/// words or eight letters.
+fn vague_address(a: &str) -> bool {
+    let words = a.split_whitespace().count();
+    let letters = a.chars().filter(|c| c.is_alphanumeric()).count();
+    words < 2 || letters < 8
+}
+
 fn next_missing(item: &crate::menu::Item, choices: &[(usize, String)]) -> Option<usize> {
     item.options
         .iter()

@@ -3,6 +3,7 @@
 //! caller applies in the same transaction (order created, order cancelled, human wanted).
 
 mod flow;
+pub(crate) use flow::{payment_in, words_in};
 pub mod hours;
 pub mod say;
 pub mod understand;
@@ -175,6 +176,12 @@ pub struct Conversation {
     pub pending: Vec<Pending>,
     /// Consecutive messages not understood.
     pub misunderstood: u8,
+    /// A location pin sent before the commune was known: kept for the delivery plan.
+    #[serde(default)]
+    pub pin: Option<(f64, f64, Option<String>)>,
+    /// The address looked too vague and a landmark was asked for once.
+    #[serde(default)]
+    pub landmark_asked: bool,
 }
 
 /// An order the caller must create, priced from the menu at confirmation time.

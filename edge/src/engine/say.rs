@@ -68,6 +68,14 @@ pub enum Say {
         eta_minutes: u32,
     },
     AskAddress,
+    /// The address is too vague for a courier: a landmark or a pin, please.
+    AskLandmark,
+    /// A pin arrived but the data has no coordinates to place it: which commune?
+    PinNeedsCommune,
+    /// The commune name exists in several wilayas: (commune index, "Name (Wilaya)").
+    ChoosePlace {
+        options: Vec<(usize, String)>,
+    },
     AskPayment,
     /// Cash is not offered to this customer (no-show rule): card payment only.
     PrepayRequired,
@@ -124,7 +132,7 @@ pub struct Ctx<'a> {
     pub lang: Lang,
 }
 
-fn t(lang: Lang, fr: &str, ar: &str) -> String {
+pub(crate) fn t(lang: Lang, fr: &str, ar: &str) -> String {
     match lang {
         Lang::Fr => fr.to_string(),
         Lang::Ar => ar.to_string(),
@@ -141,7 +149,7 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-fn da(n: i64) -> String {
+pub(crate) fn da(n: i64) -> String {
     format!("{n} DA")
 }
 
@@ -427,6 +435,18 @@ pub fn render(say: &Say, c: &Ctx<'_>) -> OutgoingMessage {
         ),
         Say::PlaceUnknown => text(t(l, "Je ne trouve pas cette commune. Écrivez son nom (ex. Bab Ezzouar) ou envoyez votre position 📍.", "ما لقيتش هذه البلدية. اكتب الاسم (مثلا باب الزوار) ولا ابعث الموقع 📍.")),
         Say::DeliveryQuote { place, fee, eta_minutes } => text(t(l, &format!("Livraison à {place} : {}, environ {eta_minutes} min.", da(*fee)), &format!("التوصيل لـ {place}: {}، تقريبا {eta_minutes} دقيقة.", da(*fee)))),
+        Say::AskLandmark => text(t(l, "Pouvez-vous préciser l'adresse pour le livreur : un repère proche (mosquée, école, pharmacie…) ou votre position 📍 ?", "زيد وضّح العنوان للموصّل: علامة قريبة (جامع، مدرسة، صيدلية…) ولا ابعث الموقع 📍؟")),
+        Say::ChoosePlace { options } => {
+            let q = t(l, "Plusieurs communes portent ce nom. Laquelle ?", "كاين بزاف بلديات بهذا الاسم. واش من وحدة؟");
+            if options.len() <= 3 {
+                let b: Vec<(String, String)> = options.iter().map(|(i, n)| (format!("place:{i}"), n.clone())).collect();
+                let b: Vec<(&str, String)> = b.iter().map(|(i, n)| (i.as_str(), n.clone())).collect();
+                buttons(q, &b)
+            } else {
+                list(q, t(l, "Communes", "البلديات"), options.iter().map(|(i, n)| (format!("place:{i}"), n.clone(), None)).collect())
+            }
+        }
+        Say::PinNeedsCommune => text(t(l, "Merci pour la position 📍 Dans quelle commune êtes-vous ? (ex. Bab Ezzouar)", "شكرا على الموقع 📍 في أي بلدية راك؟ (مثلا باب الزوار)")),
         Say::AskAddress => text(t(l, "Votre adresse précise (rue, bâtiment, repère) ?", "العنوان بالضبط (الشارع، العمارة، علامة قريبة)؟")),
         Say::AskPayment => {
             let b: Vec<(String, String)> = r.payment_methods.iter().map(|p| (format!("pay:{}", p.as_str()), pay_name(l, *p))).collect();

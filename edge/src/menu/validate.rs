@@ -2,6 +2,7 @@
 //! whole with EVERY problem listed (JSON path + what is wrong), not just the first serde error.
 
 use super::Menu;
+use crate::places::Places;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -22,7 +23,8 @@ pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub const SUPPORTED_TIMEZONES: [&str; 2] = ["Africa/Algiers", "UTC"];
 
 /// Parses and checks a menu file. `wilaya_codes` are the codes the device knows.
-pub fn parse_menu(bytes: &[u8], wilaya_codes: &HashSet<&str>) -> Result<Menu, Vec<Problem>> {
+pub fn parse_menu(bytes: &[u8], places: &Places) -> Result<Menu, Vec<Problem>> {
+    let wilaya_codes = &places.wilaya_codes();
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         vec![Problem {
             path: "$".into(),
@@ -32,6 +34,7 @@ pub fn parse_menu(bytes: &[u8], wilaya_codes: &HashSet<&str>) -> Result<Menu, Ve
     let mut c = Check {
         problems: Vec::new(),
         wilaya_codes,
+        places,
     };
     c.menu(&root);
     if !c.problems.is_empty() {
@@ -48,6 +51,7 @@ pub fn parse_menu(bytes: &[u8], wilaya_codes: &HashSet<&str>) -> Result<Menu, Ve
 struct Check<'a> {
     problems: Vec<Problem>,
     wilaya_codes: &'a HashSet<&'a str>,
+    places: &'a Places,
 }
 
 impl Check<'_> {
@@ -389,7 +393,13 @@ impl Check<'_> {
             self.wilaya(z, &zp);
             match self.field(z, &zp, "communes") {
                 Some(Value::String(s)) if s == "*" => {}
-                Some(Value::Array(_)) => self.strings(z, &zp, "communes"),
+                Some(Value::Array(list)) => {
+                    self.strings(z, &zp, "communes");
+                    let code = z.get("wilaya_code").and_then(Value::as_str).unwrap_or("");
+                    if self.wilaya_codes.contains(code) {
+                        self.communes(code, list, &zp);
+                    }
+                }
                 Some(_) => self.bad(
                     &format!("{zp}.communes"),
                     "must be \"*\" or an array of commune names",
@@ -398,6 +408,23 @@ impl Check<'_> {
             }
             self.int(z, &zp, "fee", 0);
             self.int(z, &zp, "eta_minutes", 1);
+        }
+    }
+}
+
+impl Check<'_> {
+    fn communes(&mut self, code: &str, list: &[Value], zp: &str) {
+        for (j, name) in list.iter().enumerate() {
+            let Some(name) = name.as_str() else { continue };
+            if let Err(closest) = self.places.check_commune(code, name) {
+                self.bad(
+                    &format!("{zp}.communes[{j}]"),
+                    format!(
+                        "{name:?} is not a commune of wilaya {code}; closest: {}",
+                        closest.join(", ")
+                    ),
+                );
+            }
         }
     }
 }

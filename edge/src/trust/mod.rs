@@ -33,6 +33,8 @@ pub enum TrustError {
     BadPolicy(String),
 }
 
+/// The owner's policy, or `Policy::default()` (equal to the table's defaults, tested) until
+/// they change it.
 pub fn load_policy(c: &Connection) -> rusqlite::Result<Policy> {
     c.query_row(
         "SELECT per_minute, per_hour, flood_repeats, flood_window_min, link_limit, max_open_orders, \
@@ -53,10 +55,13 @@ pub fn load_policy(c: &Connection) -> rusqlite::Result<Policy> {
             })
         },
     )
+    .optional()
+    .map(Option::unwrap_or_default)
 }
 
 /// Saves the owner's policy; the table's CHECKs refuse nonsense (zero limits).
 pub fn save_policy(c: &Connection, p: &Policy) -> Result<(), TrustError> {
+    c.execute("INSERT OR IGNORE INTO trust_policy (id) VALUES (1)", [])?;
     c.execute(
         "UPDATE trust_policy SET per_minute = ?1, per_hour = ?2, flood_repeats = ?3, flood_window_min = ?4, link_limit = ?5, \
          max_open_orders = ?6, noshow_threshold = ?7, noshow_action = ?8, quarantine_minutes = ?9, faq_min_score = ?10 WHERE id = 1",

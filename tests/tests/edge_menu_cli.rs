@@ -1,0 +1,117 @@
+//! The technician's and owner's view of `resto-edge menu import|export`: the demo menu goes in
+//! and comes back out the same; a broken file is refused whole with every problem listed.
+
+use resto_e2e::{program, temp_dir};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn demo_menu() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/menus/demo_menu.json"
+    ))
+}
+
+fn edge(dir: &Path, args: &[&str]) -> Output {
+    Command::new(program("resto-edge"))
+        .env("EDGE_DATA_DIR", dir)
+        .args(args)
+        .output()
+        .expect("run resto-edge")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn the_demo_menu_exported_after_import_is_the_same_menu() {
+    let dir = temp_dir("menu-roundtrip");
+    let said = ok(&edge(
+        &dir,
+        &["menu", "import", demo_menu().to_str().unwrap()],
+    ));
+    assert!(said.contains("menu imported"), "{said}");
+    let out = dir.join("exported.json");
+    ok(&edge(
+        &dir,
+        &["menu", "export", "--out", out.to_str().unwrap()],
+    ));
+    assert_eq!(read_json(&out), read_json(&demo_menu()));
+
+    // Exporting to stdout gives the same document, and re-importing the export is accepted.
+    let stdout = ok(&edge(&dir, &["menu", "export"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap(),
+        read_json(&demo_menu())
+    );
+    ok(&edge(&dir, &["menu", "import", out.to_str().unwrap()]));
+}
+
+#[test]
+fn a_menu_with_problems_is_refused_whole_with_every_problem_listed_and_the_old_menu_kept() {
+    let dir = temp_dir("menu-refused");
+    ok(&edge(
+        &dir,
+        &["menu", "import", demo_menu().to_str().unwrap()],
+    ));
+
+    let mut bad = read_json(&demo_menu());
+    let first_item = &mut bad["categories"][0]["items"][0];
+    first_item["price"] = Value::from(-5);
+    first_item["name"]["fr"] = Value::from("");
+    bad["delivery"]["zones"][0]["wilaya_code"] = Value::from("99");
+    bad["delivery"]["zones"][1]["communes"][3] = Value::from("Kouva");
+    let bad_file = dir.join("bad.json");
+    std::fs::write(&bad_file, serde_json::to_vec_pretty(&bad).unwrap()).unwrap();
+
+    let out = edge(&dir, &["menu", "import", bad_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NOT imported"), "{err}");
+    for path in [
+        "categories[0].items[0].price",
+        "categories[0].items[0].name.fr",
+        "delivery.zones[0].wilaya_code",
+        "delivery.zones[1].communes[3]",
+    ] {
+        assert!(err.contains(path), "problem at {path} not listed:\n{err}");
+    }
+
+    assert!(
+        err.contains("\"Kouva\" is not a commune of wilaya 16; closest: Kouba"),
+        "{err}"
+    );
+
+    let exported = ok(&edge(&dir, &["menu", "export"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&exported).unwrap(),
+        read_json(&demo_menu()),
+        "the previous menu must be untouched"
+    );
+
+    let not_json = dir.join("garbage.json");
+    std::fs::write(&not_json, b"{ not json").unwrap();
+    let out = edge(&dir, &["menu", "import", not_json.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+}
+
+#[test]
+fn exporting_before_any_import_says_how_to_import_one() {
+    let dir = temp_dir("menu-empty");
+    let out = edge(&dir, &["menu", "export"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("menu import"));
+}

@@ -1,0 +1,332 @@
+//! Online payments over the real path: customer chats on WhatsApp → edge creates the order
+//! and asks the relay for a checkout → relay creates it at the gateway (a local stand-in that
+//! follows Chargily Pay v2's documented API) → link to the customer → the gateway's signed
+//! webhook (or the relay's polling) → `payment_update` → the edge marks the order paid and
+//! tells the customer in their language.
+
+use resto_e2e::fake_chargily::FakeChargily;
+use resto_e2e::fake_graph::FakeGraph;
+use resto_e2e::{free_port, meta_fixtures, program, sign, wa_text, wait_until, Edge, Relay};
+use std::process::Command;
+
+const PHONE: &str = "109876543210987";
+const KEY: &str = "test_sk_fake_chargily_key";
+
+struct Shop {
+    graph: FakeGraph,
+    gateway: FakeChargily,
+    relay: Relay,
+    edge: Edge,
+    sent: usize,
+}
+
+impl Shop {
+    fn open(extra: &[(&str, &str)]) -> Shop {
+        let graph = FakeGraph::start();
+        let gateway = FakeChargily::start(KEY);
+        let port = free_port();
+        let public = format!("http://127.0.0.1:{port}");
+        let mut env = vec![
+            ("META_GRAPH_URL", graph.graph_url()),
+            ("RELAY_LISTEN", format!("127.0.0.1:{port}")),
+            ("RELAY_PUBLIC_URL", public),
+            ("CHARGILY_SECRET_KEY", KEY.to_string()),
+            ("CHARGILY_API_URL", gateway.api_url()),
+            // Once a year: tests that want polling say so.
+            ("CHARGILY_RECONCILE_CRON", "0 0 0 1 1 *".to_string()),
+        ];
+        for (k, v) in extra {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k, v.to_string()));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let relay = Relay::start(&env);
+        let (node, secret) = relay.enroll_node("pizzeria");
+        relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
+        let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
+        let mut m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap(),
+        )
+        .unwrap();
+        m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
+        let menu = edge.dir.join("menu.json");
+        std::fs::write(&menu, serde_json::to_vec(&m).unwrap()).unwrap();
+        let out = Command::new(program("resto-edge"))
+            .env("EDGE_DATA_DIR", &edge.dir)
+            .args(["menu", "import"])
+            .arg(&menu)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Shop {
+            graph,
+            gateway,
+            relay,
+            edge,
+            sent: 0,
+        }
+    }
+
+    /// The customer types a line and waits for at least one answer.
+    fn say(&mut self, text: &str) {
+        let before = self.graph.received().len();
+        self.sent += 1;
+        let (status, _) =
+            self.relay
+                .post_signed(&wa_text(PHONE, &format!("wamid.pay.{}", self.sent), text));
+        assert_eq!(status, 200);
+        wait_until(40, &format!("a reply to {text:?}"), || {
+            self.graph.received().len() > before
+        });
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.graph
+            .received()
+            .iter()
+            .map(|r| {
+                r.body["text"]["body"]
+                    .as_str()
+                    .or_else(|| r.body["interactive"]["body"]["text"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    fn wait_text(&self, what: &str) {
+        wait_until(40, &format!("the customer receives {what:?}"), || {
+            self.texts().iter().any(|t| t.contains(what))
+        });
+    }
+
+    fn count_texts(&self, what: &str) -> usize {
+        self.texts().iter().filter(|t| t.contains(what)).count()
+    }
+
+    fn order_payment(&self) -> (String, String) {
+        self.edge
+            .db()
+            .query_row(
+                "SELECT payment_method, payment_status FROM orders",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    fn french_pickup_order(&mut self, method: &str) {
+        for line in [
+            "Bonjour",
+            "2 tacos et une limonade",
+            "commander",
+            "à emporter",
+            method,
+            "oui",
+        ] {
+            self.say(line);
+        }
+        self.wait_text("Commande A-001 enregistrée");
+    }
+
+    fn only_checkout(&self) -> serde_json::Value {
+        let all = self.gateway.checkouts();
+        assert_eq!(all.len(), 1, "{all:?}");
+        all[0].clone()
+    }
+}
+
+#[test]
+fn a_cib_payment_reaches_the_customer_as_a_link_and_paid_stays_paid_whatever_comes_after() {
+    let mut shop = Shop::open(&[]);
+    shop.french_pickup_order("carte cib");
+    shop.wait_text("ouvrez ce lien");
+    let checkout = shop.only_checkout();
+    assert_eq!(checkout["amount"], 1400);
+    assert_eq!(checkout["currency"], "dzd");
+    assert_eq!(checkout["payment_method"], "cib");
+    assert_eq!(checkout["locale"], "fr");
+    assert_eq!(
+        checkout["webhook_endpoint"],
+        shop.relay.url("/webhooks/payments/chargily")
+    );
+    assert!(checkout["metadata"]["order_ref"]
+        .as_str()
+        .unwrap()
+        .ends_with("/A-001"));
+    let url = checkout["checkout_url"].as_str().unwrap();
+    assert!(
+        shop.texts().iter().any(|t| t.contains(url)),
+        "the link itself is sent"
+    );
+    assert_eq!(
+        shop.order_payment(),
+        ("cib".into(), "awaiting_online".into())
+    );
+
+    let id = checkout["id"].as_str().unwrap();
+    let paid = shop.gateway.settle(id, "paid");
+    assert_eq!(paid.status, 200);
+    shop.wait_text("Paiement reçu pour la commande A-001 (1400 DA)");
+    assert_eq!(shop.order_payment(), ("cib".into(), "paid".into()));
+
+    // The gateway redelivers the same event, then a stale "failed" arrives after "paid".
+    let again = shop.gateway.post_webhook(
+        &shop.relay.url("/webhooks/payments/chargily"),
+        &paid.body,
+        Some(&paid.signature),
+    );
+    assert_eq!(again, 200);
+    assert_eq!(shop.gateway.settle(id, "failed").status, 200);
+    shop.say("merci"); // everything before it has been applied once this is answered
+    assert_eq!(shop.count_texts("Paiement reçu"), 1, "{:?}", shop.texts());
+    assert_eq!(shop.count_texts("n'a pas abouti"), 0, "{:?}", shop.texts());
+    assert_eq!(shop.order_payment(), ("cib".into(), "paid".into()));
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM payment_checkouts WHERE state = 'paid'"),
+        1
+    );
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM payment_attempts WHERE status = 'paid'"),
+        1
+    );
+
+    // Cancelling a paid order leaves the owner a refund to make.
+    shop.say("annuler ma commande");
+    shop.wait_text("vous sera remboursé");
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM refunds WHERE amount = 1400 AND done_at IS NULL"),
+        1
+    );
+}
+
+#[test]
+fn forged_and_unknown_payment_webhooks_change_nothing() {
+    let shop = Shop::open(&[]);
+    let url = shop.relay.url("/webhooks/payments/chargily");
+    let body = serde_json::json!({"id": "01forged", "entity": "event", "type": "checkout.paid",
+        "data": {"id": "01fakecheckout000001", "status": "paid", "amount": 1400}})
+    .to_string();
+    let forged = resto_sync::hmac::hmac_sha256_hex(b"not the key", &[body.as_bytes()]);
+    assert_eq!(
+        shop.gateway
+            .post_webhook(&url, body.as_bytes(), Some(&forged)),
+        401
+    );
+    assert_eq!(shop.gateway.post_webhook(&url, body.as_bytes(), None), 401);
+    assert!(shop.relay.has_security_event("PAYMENT_SIGNATURE_INVALID"));
+    assert!(shop.relay.has_security_event("PAYMENT_SIGNATURE_MISSING"));
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM payment_webhook_events"),
+        0
+    );
+
+    // Correctly signed, but for a checkout this relay never created: acknowledged, recorded
+    // for the operator, nothing sent to any node.
+    let signed = resto_sync::hmac::hmac_sha256_hex(KEY.as_bytes(), &[body.as_bytes()]);
+    assert_eq!(
+        shop.gateway
+            .post_webhook(&url, body.as_bytes(), Some(&signed)),
+        200
+    );
+    assert_eq!(
+        shop.relay.count(
+            "SELECT count(*) FROM payment_webhook_events WHERE outcome = 'unknown_checkout'"
+        ),
+        1
+    );
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM events WHERE kind = 'payment_update'"),
+        0
+    );
+    // Meta's signature does not open the payment door.
+    let meta_signed = sign(resto_e2e::APP_SECRET, body.as_bytes());
+    assert_eq!(
+        shop.gateway.post_webhook(
+            &url,
+            body.as_bytes(),
+            Some(meta_signed.trim_start_matches("sha256="))
+        ),
+        401
+    );
+}
+
+#[test]
+fn while_the_gateway_is_down_the_customer_is_told_in_arabic_and_gets_the_link_when_it_is_back() {
+    let mut shop = Shop::open(&[]);
+    shop.gateway.set_down(true);
+    for line in [
+        "السلام عليكم",
+        "جوج شاورما",
+        "صافي",
+        "نجي ندّيها",
+        "الذهبية",
+        "نعم",
+    ] {
+        shop.say(line);
+    }
+    shop.wait_text("الدفع الإلكتروني متأخر");
+    assert!(shop.gateway.checkouts().is_empty());
+    assert_eq!(
+        shop.order_payment(),
+        ("edahabia".into(), "awaiting_online".into())
+    );
+    shop.gateway.set_down(false);
+    shop.wait_text("افتح هذا الرابط");
+    let checkout = shop.only_checkout();
+    assert_eq!(checkout["locale"], "ar");
+    assert_eq!(checkout["payment_method"], "edahabia");
+    assert_eq!(checkout["amount"], 1000);
+}
+
+#[test]
+fn polling_settles_a_payment_whose_webhook_never_came_even_while_the_edge_was_off() {
+    let mut shop = Shop::open(&[
+        ("CHARGILY_RECONCILE_CRON", "* * * * * *"),
+        ("CHARGILY_RECONCILE_AFTER_SECS", "0"),
+    ]);
+    shop.french_pickup_order("edahabia");
+    shop.wait_text("ouvrez ce lien");
+    let id = shop.only_checkout()["id"].as_str().unwrap().to_string();
+    shop.edge.kill9();
+    shop.gateway.settle_silently(&id, "paid");
+    wait_until(40, "the relay's polling saw the payment", || {
+        shop.relay
+            .count("SELECT count(*) FROM payment_checkouts WHERE state = 'paid'")
+            == 1
+    });
+    assert!(shop.gateway.status_reads() > 0);
+    shop.edge.restart();
+    shop.wait_text("Paiement reçu pour la commande A-001");
+    assert_eq!(shop.order_payment(), ("edahabia".into(), "paid".into()));
+}
+
+#[test]
+fn an_expired_link_offers_cash_and_the_customer_can_switch() {
+    let mut shop = Shop::open(&[
+        ("CHARGILY_RECONCILE_CRON", "* * * * * *"),
+        ("CHARGILY_RECONCILE_AFTER_SECS", "0"),
+        ("CHARGILY_EXPIRE_SECS", "2"),
+    ]);
+    shop.french_pickup_order("cib");
+    shop.wait_text("ouvrez ce lien");
+    shop.wait_text("a expiré");
+    assert_eq!(shop.order_payment(), ("cib".into(), "failed".into()));
+    shop.say("espèces");
+    shop.wait_text("vous paierez la commande A-001 en espèces au retrait");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM payments WHERE method = 'cod' AND status = 'pending'"),
+        1
+    );
+}
