@@ -65,6 +65,15 @@ enum Command {
     /// Replies that could not be sent (the dead-letter queue).
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Per restaurant (node), day and channel: messages, senders, ad/referral senders,
+    /// replies sent (the operator's view; conversions are on each edge: `resto-edge funnel`).
+    Funnel {
+        /// How many days back (UTC), within event retention.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -242,6 +251,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             );
                         }
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Funnel { days, json } => {
+            let cfg = load(config_path)?;
+            store::migrate(&cfg.db_path())?;
+            let conn = store::open_connection(&cfg.db_path())?;
+            let since = (chrono::Utc::now() - chrono::Duration::days(days.max(0)))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let rows = store::funnel::relay_funnel(&conn, &since)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no inbound messages in the last {days} day(s)");
+            } else {
+                println!(
+                    "{:<24} {:<10} {:<4} {:>8} {:>8} {:>9} {:>8}",
+                    "restaurant", "day", "ch", "messages", "senders", "ad/ref", "replies"
+                );
+                for r in rows {
+                    println!(
+                        "{:<24} {:<10} {:<4} {:>8} {:>8} {:>9} {:>8}",
+                        r.node_name,
+                        r.day,
+                        r.channel,
+                        r.messages,
+                        r.senders,
+                        r.referred_senders,
+                        r.replies_sent
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -14,5 +14,6 @@ pub mod nodes;
 pub mod payments;
 pub mod preflight;
 pub mod security;
+pub mod sender_rate;
 pub mod server;
 pub mod store;

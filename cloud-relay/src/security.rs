@@ -13,10 +13,12 @@ pub enum SecurityEventType {
     QueryTokenRefused,
     PaymentSignatureMissing,
     PaymentSignatureInvalid,
+    /// A sender over the relay's per-minute rate (recorded; messages still delivered).
+    SenderRate,
 }
 
 impl SecurityEventType {
-    pub const ALL: [SecurityEventType; 11] = [
+    pub const ALL: [SecurityEventType; 12] = [
         SecurityEventType::AuthDeny,
         SecurityEventType::SignatureMissing,
         SecurityEventType::SignatureInvalid,
@@ -26,6 +28,7 @@ impl SecurityEventType {
         SecurityEventType::AudioUrlBlocked,
         SecurityEventType::MediaUrlBlocked,
         SecurityEventType::QueryTokenRefused,
+        SecurityEventType::SenderRate,
         SecurityEventType::PaymentSignatureMissing,
         SecurityEventType::PaymentSignatureInvalid,
     ];
@@ -41,6 +44,7 @@ impl SecurityEventType {
             SecurityEventType::AudioUrlBlocked => "AUDIO_URL_BLOCKED",
             SecurityEventType::MediaUrlBlocked => "MEDIA_URL_BLOCKED",
             SecurityEventType::QueryTokenRefused => "QUERY_TOKEN_REFUSED",
+            SecurityEventType::SenderRate => "SENDER_RATE",
             SecurityEventType::PaymentSignatureMissing => "PAYMENT_SIGNATURE_MISSING",
             SecurityEventType::PaymentSignatureInvalid => "PAYMENT_SIGNATURE_INVALID",
         }

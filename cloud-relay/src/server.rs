@@ -66,6 +66,7 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
             master_key,
             channels: Default::default(),
             outbox_ready: Default::default(),
+            sender_rate: Default::default(),
             payments_ready: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));

@@ -3,7 +3,8 @@
 //! all inside the caller's transaction, which also records the applied event.
 
 use crate::engine::{
-    self, say, Catalog, Conversation, Customer, Effect, Fulfilment, Incoming, OrderView, World,
+    self, say, Catalog, Conversation, Customer, Effect, FaqLookup, Fulfilment, Incoming, OrderView,
+    World,
 };
 use crate::lexicon::Lexicon;
 use crate::menu::{self, Lang, Menu};
@@ -24,15 +25,26 @@ pub const PICKUP_MINUTES: u32 = 20;
 /// The menu and its matchers, loaded once per batch of events.
 pub struct Kit {
     pub menu: Option<(Menu, Catalog)>,
+    pub policy: crate::trust::policy::Policy,
 }
 
 impl Kit {
     pub fn load(tx: &Transaction<'_>) -> rusqlite::Result<Kit> {
+        // A store migrated from before the FAQ index has entries but no index yet.
+        let stale: bool = tx.query_row(
+            "SELECT (SELECT count(*) FROM faq) != (SELECT count(*) FROM faq_fts)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stale {
+            crate::faq::reindex(tx)?;
+        }
         Ok(Kit {
             menu: menu::db::load(tx)?.map(|m| {
                 let c = Catalog::new(&m);
                 (m, c)
             }),
+            policy: crate::trust::load_policy(tx)?,
         })
     }
 }
@@ -71,16 +83,31 @@ pub fn handle_message(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     crate::transcript::record_in(tx, customer_id, msg, &at)?;
-    let stored: Option<(String, bool)> = tx
+    let stored: Option<(String, bool, String)> = tx
         .query_row(
-            "SELECT state, bot_paused FROM conversations WHERE customer_id = ?1",
+            "SELECT state, bot_paused, last_activity FROM conversations WHERE customer_id = ?1",
             params![customer_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     let paused = stored.as_ref().map(|s| s.1).unwrap_or(false);
+    let started = stored.as_ref().is_none_or(|s| {
+        DateTime::parse_from_rfc3339(&s.2)
+            .is_ok_and(|t| now - t.with_timezone(&Utc) > Duration::hours(CONVERSATION_GAP_HOURS))
+    });
+    let sent_at = DateTime::parse_from_rfc3339(&msg.timestamp)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
+    let gate = crate::trust::gate(
+        tx,
+        &kit.policy,
+        customer_id,
+        msg.text.as_deref(),
+        sent_at.min(now),
+        now,
+    )?;
     let mut conv: Conversation = stored
-        .and_then(|(s, _)| serde_json::from_str(&s).ok())
+        .and_then(|(s, _, _)| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     conv.cart = tx
         .query_row(
@@ -91,6 +118,15 @@ pub fn handle_message(
         .optional()?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
+    let crate::trust::Gate::Answer {
+        rule,
+        no_shows,
+        open_orders,
+    } = gate
+    else {
+        keep_for_staff(tx, customer_id, &conv, &at)?;
+        return Ok(Handled::default());
+    };
     if paused {
         // Staff took over: the message waits for them, the bot stays quiet.
         tx.execute(
@@ -113,6 +149,14 @@ pub fn handle_message(
             });
         }
     }
+    let faq = match msg
+        .text
+        .as_deref()
+        .filter(|_| msg.kind == resto_sync::MessageKind::Text)
+    {
+        None => FaqLookup::NotSearched,
+        Some(t) => crate::faq::lookup(tx, t, kit.policy.faq_min_score)?,
+    };
     let latest_order = tx
         .query_row(
             "SELECT id, number, status, eta FROM orders WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
@@ -137,6 +181,8 @@ pub fn handle_message(
         lang: lang.as_deref().and_then(Lang::parse),
         lang_explicit,
         latest_order,
+        checkout_rule: rule,
+        faq,
     };
     let world = World {
         menu,
@@ -148,6 +194,41 @@ pub fn handle_message(
         next_order_number: &number,
     };
     let step = engine::step(&conv, &customer, Incoming::from_message(msg), &world);
+    let places_order = step
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::PlaceOrder(_)));
+    if places_order && !crate::trust::order_allowed(tx, &kit.policy, customer_id, open_orders, now)?
+    {
+        // Order abuse: no order, no reply; the cart stays for staff to see.
+        keep_for_staff(tx, customer_id, &conv, &at)?;
+        return Ok(Handled::default());
+    }
+    let channel = msg.provider.as_str();
+    let source = match crate::funnel::source_of(tx, msg)? {
+        Some(s) => Some(s),
+        None if started => Some("organic".to_string()),
+        None => None,
+    };
+    let source = match source {
+        Some(s) => {
+            crate::funnel::record(
+                tx,
+                now,
+                &day,
+                customer_id,
+                channel,
+                &s,
+                "conversation_started",
+                None,
+            )?;
+            s
+        }
+        None => crate::funnel::current_source(tx, customer_id)?,
+    };
+    for f in funnel_steps(&conv, &step) {
+        crate::funnel::record(tx, now, &day, customer_id, channel, &source, f, None)?;
+    }
 
     let mut handled = Handled::default();
     let mut handoff = false;
@@ -167,6 +248,40 @@ pub fn handle_message(
                     now,
                 )?);
                 handled.order_number = Some(number.clone());
+                let order_id: i64 = tx.query_row(
+                    "SELECT id FROM orders WHERE day = ?1 AND daily_seq = ?2",
+                    params![day, daily_seq],
+                    |r| r.get(0),
+                )?;
+                crate::funnel::record(
+                    tx,
+                    now,
+                    &day,
+                    customer_id,
+                    channel,
+                    &source,
+                    "order_confirmed",
+                    Some(order_id),
+                )?;
+                if rule != crate::trust::policy::CheckoutRule::None {
+                    let applied = if d.payment == menu::PaymentMethod::Cod {
+                        rule
+                    } else {
+                        crate::trust::policy::CheckoutRule::Prepay
+                    };
+                    tx.execute(
+                        "INSERT INTO order_trust_checks (order_id, rule, no_shows, at) VALUES (?1, ?2, ?3, ?4)",
+                        params![order_id, applied.as_str(), no_shows, at],
+                    )?;
+                    crate::trust::record_event(
+                        tx,
+                        now,
+                        "checkout_rule",
+                        applied.as_str(),
+                        Some(customer_id),
+                        &format!("order {number}: {no_shows} earlier no-shows"),
+                    )?;
+                }
                 tracing::info!(provider = msg.provider.as_str(), msg_id = %msg.msg_id, order = %number, total = d.total, "order placed from chat");
             }
             Effect::CancelOrder { order_id } => {
@@ -175,6 +290,16 @@ pub fn handle_message(
                     params![order_id, at],
                 )?;
                 if n == 1 {
+                    crate::funnel::record(
+                        tx,
+                        now,
+                        &day,
+                        customer_id,
+                        channel,
+                        &source,
+                        "order_cancelled",
+                        Some(*order_id),
+                    )?;
                     cancelled = Some(*order_id);
                 }
             }
@@ -240,6 +365,52 @@ pub fn handle_message(
         )?;
     }
     Ok(handled)
+}
+
+/// A message the bot does not answer (quarantine): counted unread for staff, the
+/// conversation state left as it was.
+fn keep_for_staff(
+    tx: &Transaction<'_>,
+    customer_id: i64,
+    conv: &Conversation,
+    at: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO conversations (customer_id, stage, state, unread, last_activity) VALUES (?1, ?2, ?3, 1, ?4) \
+         ON CONFLICT (customer_id) DO UPDATE SET unread = conversations.unread + 1, last_activity = excluded.last_activity",
+        params![customer_id, conv.stage.as_str(), serde_json::to_string(conv).unwrap_or_default(), at],
+    )?;
+    Ok(())
+}
+
+/// Hours of silence after which the next message starts a new conversation in the funnel.
+pub const CONVERSATION_GAP_HOURS: i64 = 6;
+
+/// The funnel steps one engine step reached (besides orders, recorded with their effects).
+fn funnel_steps(before: &Conversation, step: &engine::Step) -> Vec<&'static str> {
+    use engine::Stage::*;
+    let mut out = Vec::new();
+    if step
+        .says
+        .iter()
+        .any(|s| matches!(s, say::Say::Categories | say::Say::CategoryItems { .. }))
+    {
+        out.push("menu_viewed");
+    }
+    let qty = |c: &[engine::CartLine]| c.iter().map(|l| l.qty).sum::<u32>();
+    if qty(&step.conv.cart) > qty(&before.cart) {
+        out.push("item_added");
+    }
+    let checkout = |s: engine::Stage| {
+        matches!(
+            s,
+            Fulfilment | DeliveryPlace | DeliveryAddress | Payment | Confirming
+        )
+    };
+    if checkout(step.conv.stage) && !checkout(before.stage) {
+        out.push("checkout_started");
+    }
+    out
 }
 
 /// Adds a `send_message` row to the outbox (drained to the relay by the sync worker).

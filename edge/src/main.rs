@@ -2,7 +2,9 @@
 //! with the relay; the ordering engine and console arrive with their issues.
 #![forbid(unsafe_code)]
 
-use resto_edge::{config, heartbeat, maintenance, preflight, status, store, sync_worker};
+use resto_edge::{
+    config, growth_cli, heartbeat, maintenance, preflight, status, store, sync_worker,
+};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -74,6 +76,20 @@ enum Command {
         #[command(subcommand)]
         action: MenuAction,
     },
+    /// Quarantine: list, set, release customers.
+    Customer {
+        #[command(subcommand)]
+        action: growth_cli::CustomerAction,
+    },
+    /// The anti-abuse and no-show policy, and the trust decisions taken.
+    Trust {
+        #[command(subcommand)]
+        action: growth_cli::TrustAction,
+    },
+    /// Conversion funnel per day, channel and source (text, --csv, --svg FILE).
+    Funnel(growth_cli::FunnelArgs),
+    /// Click-to-chat link + QR code (svg/png) or printable table card (--card, html).
+    Qr(growth_cli::QrArgs),
 }
 
 #[derive(Subcommand)]
@@ -165,6 +181,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Menu { action } => menu_command(&db_path, action)?,
         Command::Staff { action } => staff_command(&db_path, action)?,
+        Command::Customer { action } => println!("{}", growth_cli::customer(&db_path, action)?),
+        Command::Trust { action } => println!("{}", growth_cli::trust_cmd(&db_path, action)?),
+        Command::Funnel(a) => println!("{}", growth_cli::funnel_cmd(&db_path, a)?),
+        Command::Qr(a) => println!("{}", growth_cli::qr_cmd(&db_path, a)?),
         Command::Run => run(&cli.data_dir, &db_path)?,
     }
     Ok(())

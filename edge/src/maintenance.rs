@@ -155,7 +155,8 @@ impl LogSettings {
 }
 
 /// Tables that a fresh, migrated edge database already has a row in.
-pub const SINGLETON_TABLES: &[&str] = &["sync_state"];
+// FTS5 keeps its own bookkeeping rows (`faq_fts_data`, `faq_fts_config`) even when empty.
+pub const SINGLETON_TABLES: &[&str] = &["sync_state", "faq_fts_data", "faq_fts_config"];
 
 /// The nightly backup job: online backup, integrity check, rotation. Never stops the daemon.
 pub async fn backup_job(db_path: PathBuf, dir: PathBuf, settings: BackupSettings) {

@@ -33,8 +33,20 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    embedded::migrations::runner().run(&mut conn)?;
-    Ok(conn)
+    // The daemon and a CLI command (e.g. `menu import` right after start) may both migrate
+    // a fresh file: refinery does not re-read its history under SQLite's lock, so the loser
+    // fails on a migration the winner just applied. Running again sees it applied.
+    let mut attempt = 0;
+    loop {
+        match embedded::migrations::runner().run(&mut conn) {
+            Ok(_) => return Ok(conn),
+            Err(_) if attempt < 3 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 pub fn now() -> String {

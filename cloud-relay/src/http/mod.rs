@@ -28,6 +28,8 @@ pub struct AppState {
     pub channels: sync::NodeChannels,
     /// Signalled when new outbox items are queued, so the sender starts at once.
     pub outbox_ready: tokio::sync::Notify,
+    /// Per-sender bursts, observed only (`sender_rate`).
+    pub sender_rate: std::sync::Mutex<crate::sender_rate::SenderRate>,
     /// Signalled when a node asks for a checkout, so the payment worker starts at once.
     pub payments_ready: tokio::sync::Notify,
 }

@@ -171,6 +171,24 @@ pub async fn receive(
     };
     let provider = parsed.provider.as_str();
     let ignored = parsed.ignored.len();
+    if let Ok(mut rate) = app.sender_rate.lock() {
+        let now = std::time::Instant::now();
+        for m in &parsed.messages {
+            let sender = format!("{}:{}", m.provider.as_str(), m.user_id);
+            if let Some(n) = rate.observe(
+                &sender,
+                now,
+                crate::sender_rate::LIMIT,
+                crate::sender_rate::WINDOW,
+            ) {
+                security.push(SecurityEvent::new(
+                    SecurityEventType::SenderRate,
+                    Some(source.clone()),
+                    format!("{sender} sent {n} messages within {}s; stored and forwarded, the edge decides", crate::sender_rate::WINDOW.as_secs()),
+                ));
+            }
+        }
+    }
     let mut batch = plan_ingest(parsed, Some(&source));
     batch.security.append(&mut security);
     for s in &batch.security {

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod events;
+pub mod funnel;
 pub mod outbox;
 pub mod retention;
 mod writer;

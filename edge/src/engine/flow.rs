@@ -11,6 +11,7 @@ use crate::lexicon::{language_switch, Detected, Intent};
 use crate::menu::PaymentMethod;
 use crate::places::{zone_for, Place};
 use crate::text::{self, Token};
+use crate::trust::policy::CheckoutRule;
 
 /// An item asked for: sku, quantity if given, option choices (option index, choice id).
 type Wanted = (String, Option<u32>, Vec<(usize, String)>);
@@ -320,6 +321,7 @@ impl Run<'_, '_> {
             Stage::Fulfilment => Say::AskFulfilment,
             Stage::DeliveryPlace => Say::AskPlace,
             Stage::DeliveryAddress => Say::AskAddress,
+            Stage::Payment if self.prepay() => Say::PrepayRequired,
             Stage::Payment => Say::AskPayment,
             Stage::Confirming => Say::Summary,
         };
@@ -497,6 +499,10 @@ impl Run<'_, '_> {
                 self.review()
             };
         }
+        // The owner's own answer beats the generic hours/delivery/payment replies.
+        if let (FaqLookup::Found(i), Stage::Idle | Stage::Browsing) = (self.customer.faq, stage) {
+            return self.say(Say::Faq { index: i });
+        }
         if u.has(Intent::OpeningHours) {
             return self.say(Say::OpeningHours);
         }
@@ -551,8 +557,15 @@ impl Run<'_, '_> {
     }
 
     fn not_understood(&mut self, u: &Understanding) {
-        if let Some(i) = faq_match(self.w.menu, &u.tokens) {
-            return self.say(Say::Faq { index: i });
+        let faq = match self.customer.faq {
+            FaqLookup::NotSearched => faq_match(self.w.menu, &u.tokens).map(FaqLookup::Found),
+            other => Some(other),
+        };
+        match faq {
+            Some(FaqLookup::Found(i)) => return self.say(Say::Faq { index: i }),
+            // Better a person than a wrong answer.
+            Some(FaqLookup::Unsure) => return self.say(Say::OfferHelp),
+            _ => {}
         }
         self.conv.misunderstood = self.missed.saturating_add(1);
         if self.conv.misunderstood >= 2 {
@@ -1080,13 +1093,45 @@ impl Run<'_, '_> {
         }
     }
 
+    /// Payment methods this customer may use: cash is withdrawn after too many no-shows
+    /// when the owner asks for prepayment (and the restaurant takes cards).
+    fn methods(&self) -> Vec<PaymentMethod> {
+        let all = &self.w.menu.restaurant.payment_methods;
+        if self.prepay() {
+            all.iter()
+                .copied()
+                .filter(|p| *p != PaymentMethod::Cod)
+                .collect()
+        } else {
+            all.clone()
+        }
+    }
+
+    fn prepay(&self) -> bool {
+        self.customer.checkout_rule == CheckoutRule::Prepay
+            && self
+                .w
+                .menu
+                .restaurant
+                .payment_methods
+                .iter()
+                .any(|p| *p != PaymentMethod::Cod)
+    }
+
+    fn ask_for_payment(&mut self) {
+        self.conv.stage = Stage::Payment;
+        self.say(if self.prepay() {
+            Say::PrepayRequired
+        } else {
+            Say::AskPayment
+        });
+    }
+
     fn ask_payment(&mut self) {
-        let methods = &self.w.menu.restaurant.payment_methods;
-        if let [only] = methods.as_slice() {
+        if let [only] = self.methods().as_slice() {
             return self.pay(*only);
         }
-        self.conv.stage = Stage::Payment;
-        self.say(Say::AskPayment);
+        self.ask_for_payment();
     }
 
     fn pay(&mut self, p: PaymentMethod) {
@@ -1096,9 +1141,8 @@ impl Run<'_, '_> {
         if self.conv.fulfilment.is_none() {
             return self.checkout();
         }
-        if !self.w.menu.restaurant.payment_methods.contains(&p) {
-            self.conv.stage = Stage::Payment;
-            return self.say(Say::AskPayment);
+        if !self.methods().contains(&p) {
+            return self.ask_for_payment();
         }
         self.conv.payment = Some(p);
         self.conv.stage = Stage::Confirming;
@@ -1179,6 +1223,10 @@ impl Run<'_, '_> {
             eta_minutes: eta,
             pickup,
         });
+        // No-show rule without card payment: staff call before cooking.
+        if self.customer.checkout_rule != CheckoutRule::None && payment == PaymentMethod::Cod {
+            self.say(Say::PhoneConfirmation);
+        }
     }
 
     fn catalog_order(&mut self, items: &[OrderItem]) {

@@ -38,6 +38,23 @@ pub struct Customer {
     pub lang: Option<Lang>,
     pub lang_explicit: bool,
     pub latest_order: Option<OrderView>,
+    /// The extra checkout step the customer's no-show record imposes (`trust::policy`).
+    pub checkout_rule: crate::trust::policy::CheckoutRule,
+    /// The FAQ search for this message, done by the caller (SQLite FTS5, `crate::faq`).
+    pub faq: FaqLookup,
+}
+
+/// What the FAQ search found for the current message.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum FaqLookup {
+    /// Not searched (pure tests without a store): the engine matches FAQ keywords itself.
+    #[default]
+    NotSearched,
+    NoMatch,
+    /// An entry relevant enough to answer with (index into `Menu::faq`).
+    Found(usize),
+    /// Something matched, but below the owner's confidence threshold: offer a human.
+    Unsure,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -77,6 +77,10 @@ pub enum Say {
         options: Vec<(usize, String)>,
     },
     AskPayment,
+    /// Cash is not offered to this customer (no-show rule): card payment only.
+    PrepayRequired,
+    /// The order needs a phone call from staff before it is prepared (no-show rule).
+    PhoneConfirmation,
     Summary,
     OrderPlaced {
         number: String,
@@ -449,6 +453,12 @@ pub fn render(say: &Say, c: &Ctx<'_>) -> OutgoingMessage {
             let b: Vec<(&str, String)> = b.iter().map(|(id, ti)| (id.as_str(), ti.clone())).collect();
             buttons(t(l, "Comment souhaitez-vous payer ?", "كيفاش تحب تخلص؟"), &b)
         }
+        Say::PrepayRequired => {
+            let b: Vec<(String, String)> = r.payment_methods.iter().filter(|p| **p != crate::menu::PaymentMethod::Cod).map(|p| (format!("pay:{}", p.as_str()), pay_name(l, *p))).collect();
+            let b: Vec<(&str, String)> = b.iter().map(|(id, ti)| (id.as_str(), ti.clone())).collect();
+            buttons(t(l, "Pour cette commande, le paiement se fait en ligne. Comment souhaitez-vous payer ?", "هاد الطلبية تتخلص عبر الإنترنت. كيفاش تحب تخلص؟"), &b)
+        }
+        Say::PhoneConfirmation => text(t(l, "📞 Le restaurant va vous appeler pour confirmer la commande avant de la préparer.", "📞 المطعم غادي يعيطلك باش يأكد الطلبية قبل ما يحضرها.")),
         Say::Summary => {
             let conv = c.conv;
             let sub = subtotal(m, &conv.cart);

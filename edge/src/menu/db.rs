@@ -72,6 +72,7 @@ pub fn import(tx: &Transaction<'_>, menu: &Menu, now: &str) -> rusqlite::Result<
             params![fi as i64, f.q.fr, f.q.ar, f.a.fr, f.a.ar, json(&f.keywords)],
         )?;
     }
+    crate::faq::reindex(tx)?;
     Ok(())
 }
 
