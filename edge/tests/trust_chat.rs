@@ -392,20 +392,16 @@ fn a_customer_holding_three_open_orders_may_ask_about_them_but_a_fourth_order_is
 }
 
 #[test]
-fn trust_decisions_share_the_consoles_security_events_table_when_it_exists_first() {
+fn trust_decisions_and_console_login_failures_share_one_security_log() {
     let dir = std::env::temp_dir().join(format!("edge-trust-sec-{}", ulid::Ulid::new()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("edge.db");
-    {
-        // The console's (id, at, kind, detail) table, with a login failure already in it.
-        let c = Connection::open(&path).unwrap();
-        c.execute_batch(
-            "CREATE TABLE security_events (id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
-             INSERT INTO security_events (at, kind, detail) VALUES ('2026-11-23T10:00:00.000Z', 'login_failed', 'staff karim');",
-        )
-        .unwrap();
-    }
-    let c = store::open(&path).unwrap();
+    let c = store::open(&dir.join("edge.db")).unwrap();
+    resto_edge::staff::security_event(
+        &c,
+        "login_failed",
+        "staff karim",
+        "2026-11-23T10:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
     trust::record_event(
         &c,
         "2026-11-23T11:00:00Z".parse().unwrap(),
