@@ -33,20 +33,14 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // The daemon and a CLI command (e.g. `menu import` right after start) may both migrate
-    // a fresh file: refinery does not re-read its history under SQLite's lock, so the loser
-    // fails on a migration the winner just applied. Running again sees it applied.
-    let mut attempt = 0;
-    loop {
-        match embedded::migrations::runner().run(&mut conn) {
-            Ok(_) => return Ok(conn),
-            Err(_) if attempt < 3 => {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(300));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    // The daemon and a CLI command (`menu import`) may migrate the same file at once.
+    let _serial =
+        resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::DataDir {
+            path: format!("{}.migrate-lock", path.display()),
+            source,
+        })?;
+    embedded::migrations::runner().run(&mut conn)?;
+    Ok(conn)
 }
 
 pub fn now() -> String {
@@ -58,6 +52,11 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    let _serial =
+        resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::DataDir {
+            path: format!("{}.migrate-lock", path.display()),
+            source,
+        })?;
     let report = embedded::migrations::runner().run(&mut conn)?;
     Ok(report
         .applied_migrations()

@@ -54,6 +54,29 @@ impl DataDirLock {
     }
 }
 
+/// Serialises schema migrations between processes on one database: the daemon starting and
+/// a CLI command (`menu import`, `route add`) run at the same moment would otherwise both read
+/// "V7 not applied" and the second would fail on `index … already exists`. Held (blocking,
+/// `flock` on `<db>.migrate-lock`) only while the migrations run.
+#[derive(Debug)]
+pub struct MigrationLock {
+    _file: File,
+}
+
+impl MigrationLock {
+    pub fn wait(db: &Path) -> std::io::Result<MigrationLock> {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".migrate-lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(name))?;
+        file.lock()?;
+        Ok(MigrationLock { _file: file })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +92,30 @@ mod tests {
         );
         drop(first);
         DataDirLock::acquire(&dir, "resto-edge").unwrap();
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_second_migration_waits_for_the_first_to_finish() {
+        let dir = std::env::temp_dir().join(format!("ops-mlock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("x.db");
+        let first = MigrationLock::wait(&db).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let db2 = db.clone();
+        let second = std::thread::spawn(move || {
+            let _l = MigrationLock::wait(&db2).unwrap();
+            tx.send(()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the second migration must not start while the first holds the lock"
+        );
+        drop(first);
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the second migration starts once the first is done");
+        second.join().unwrap();
         std::fs::remove_dir_all(dir).ok();
     }
 }

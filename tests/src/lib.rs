@@ -600,9 +600,10 @@ impl Edge {
             .spawn()
             .expect("spawn resto-edge");
         self.child = Some(child);
-        // Ready once its database is migrated (the daemon migrates before it syncs).
-        wait_until(20, "resto-edge migrated its database", || {
-            self.count("SELECT count(*) FROM sync_state") == 1
+        // Ready once every migration ran and the listener is up (what READY=1 means).
+        let healthz = format!("http://{}/healthz", self.console);
+        wait_until(60, "resto-edge answers /healthz", || {
+            reqwest::blocking::get(&healthz).is_ok_and(|r| r.status().is_success())
         });
         // The console listens only after every migration ran: a CLI started now (menu import,
         // staff add) does not race the daemon's migrations.

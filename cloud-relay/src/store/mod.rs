@@ -36,6 +36,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot take the migration lock next to {path}: {source}. Check RELAY_DATA_DIR and its permissions.")]
+    MigrationLock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the database writer has stopped; restart the relay")]
     WriterGone,
     #[error("{0}")]
@@ -72,6 +77,12 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
         })?;
     }
     let mut conn = open_connection(path)?;
+    // `serve` starting and a CLI command (`route add`) may migrate the same file at once.
+    let _serial =
+        resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::MigrationLock {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let report = embedded::migrations::runner().run(&mut conn)?;
     Ok(report
         .applied_migrations()
