@@ -78,6 +78,31 @@ pub fn enroll(
     result.map(|_| ())
 }
 
+/// The demo's console login (owner `demo`, password `demo`), set again at every start so the
+/// printed credentials always work. Only ever on the loopback demo.
+pub const CONSOLE_LOGIN: (&str, &str) = ("demo", "demo");
+
+pub fn ensure_console_login(bin: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let file = data_dir.join("demo-console-password");
+    std::fs::write(&file, CONSOLE_LOGIN.1)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    let r = run_cli(
+        bin,
+        data_dir,
+        &[
+            "staff",
+            "add",
+            CONSOLE_LOGIN.0,
+            "--role",
+            "owner",
+            "--password-file",
+            &file.display().to_string(),
+        ],
+    );
+    let _ = std::fs::remove_file(&file);
+    r.map(|_| ())
+}
+
 /// What the demo did about the menu.
 pub enum MenuOutcome {
     Imported(String),

@@ -55,6 +55,7 @@ pub fn run(config: Option<&Path>, opts: DemoOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", edge_dir.display()))?;
     edge_process::enroll(&edge_bin, &edge_dir, &relay_url, &p.node_id, &p.node_secret)?;
     let menu = edge_process::ensure_menu(&edge_bin, &edge_dir, !opts.real_hours)?;
+    edge_process::ensure_console_login(&edge_bin, &edge_dir)?;
     let console_listen = std::env::var("EDGE_CONSOLE_LISTEN")
         .ok()
         .filter(|v| !v.is_empty())
@@ -204,7 +205,7 @@ impl Banner {
         println!(
             "\nRestoBot demo: relay + edge + a local stand-in for Meta, all on this machine (relay on {addr})\n\n\
              \x20 Demo chat       {base}/demo/\n\
-             \x20 Staff console   {}   (served by the edge)\n\
+             \x20 Staff console   {}   (served by the edge; log in as {} / {})\n\
              \x20 Relay           {base}/healthz   {base}/metrics\n\n\
              \x20 menu            {}\n\
              \x20 relay data      {}\n\
@@ -215,6 +216,8 @@ impl Banner {
              \x20   -H 'X-Hub-Signature-256: {}' --data-binary @{}\n\n\
              Ctrl-C stops the relay and the edge.\n",
             self.console_url,
+            edge_process::CONSOLE_LOGIN.0,
+            edge_process::CONSOLE_LOGIN.1,
             self.menu,
             self.db.display(),
             self.edge_pid,
