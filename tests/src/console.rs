@@ -1,37 +1,16 @@
 //! Driving the edge's staff console over HTTP, as its pages do: accounts made with the real
 //! `resto-edge staff add`, a session cookie, the CSRF header on changes.
 
-use crate::{meta_fixtures, program, Edge};
+pub use crate::always_open_menu;
+use crate::{program, Edge};
 use std::io::Write;
 use std::process::{Command, Stdio};
-
-/// The demo menu, open around the clock so tests pass at any hour.
-pub fn always_open_menu(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut m: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).expect("demo menu"),
-    )
-    .expect("demo menu json");
-    m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
-    let path = dir.join("menu.json");
-    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write menu");
-    path
-}
 
 /// `resto-edge menu import` of the always-open demo menu, once the daemon finished its own
 /// migrations (two processes migrating a fresh database at once would race).
 pub fn import_menu(edge: &Edge) {
     ConsoleClient::connect(edge).wait_ready();
-    let out = Command::new(program("resto-edge"))
-        .env("EDGE_DATA_DIR", &edge.dir)
-        .args(["menu", "import"])
-        .arg(always_open_menu(&edge.dir))
-        .output()
-        .expect("menu import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    edge.import_menu();
 }
 
 /// `resto-edge staff add NAME --role ROLE`, the password on standard input.

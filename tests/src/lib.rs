@@ -669,3 +669,32 @@ impl Drop for Edge {
         }
     }
 }
+
+/// The demo menu, open around the clock so tests pass at any hour.
+pub fn always_open_menu(dir: &Path) -> PathBuf {
+    let mut m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).expect("demo menu"),
+    )
+    .expect("demo menu json");
+    m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
+    let path = dir.join("menu.json");
+    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write menu");
+    path
+}
+
+impl Edge {
+    /// `resto-edge menu import` of the always-open demo menu, as a technician would.
+    pub fn import_menu(&self) {
+        let out = Command::new(program("resto-edge"))
+            .env("EDGE_DATA_DIR", &self.dir)
+            .args(["menu", "import"])
+            .arg(always_open_menu(&self.dir))
+            .output()
+            .expect("menu import");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

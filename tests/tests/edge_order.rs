@@ -3,22 +3,9 @@
 //! that follows Meta's documented API). The menu is imported with the real CLI.
 
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{meta_fixtures, program, wa_text, wait_until, Edge, Relay};
-use std::process::Command;
+use resto_e2e::{wa_text, wait_until, Edge, Relay};
 
 const PHONE: &str = "109876543210987";
-
-/// The demo menu, open every day around the clock so the test passes at any hour.
-fn always_open_menu(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut m: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap(),
-    )
-    .unwrap();
-    m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
-    let path = dir.join("menu.json");
-    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
-    path
-}
 
 fn texts_sent(graph: &FakeGraph) -> Vec<String> {
     graph
@@ -42,17 +29,7 @@ fn a_customer_orders_on_whatsapp_and_gets_every_reply_in_french() {
     let (node, secret) = relay.enroll_node("pizzeria");
     relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
     let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    let out = Command::new(program("resto-edge"))
-        .env("EDGE_DATA_DIR", &edge.dir)
-        .args(["menu", "import"])
-        .arg(always_open_menu(&edge.dir))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    edge.import_menu();
 
     let lines = [
         "Bonjour",

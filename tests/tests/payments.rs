@@ -6,8 +6,7 @@
 
 use resto_e2e::fake_chargily::FakeChargily;
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{free_port, meta_fixtures, program, sign, wa_text, wait_until, Edge, Relay};
-use std::process::Command;
+use resto_e2e::{free_port, sign, wa_text, wait_until, Edge, Relay};
 
 const PHONE: &str = "109876543210987";
 const KEY: &str = "test_sk_fake_chargily_key";
@@ -44,24 +43,7 @@ impl Shop {
         let (node, secret) = relay.enroll_node("pizzeria");
         relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
         let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-        let mut m: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap(),
-        )
-        .unwrap();
-        m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
-        let menu = edge.dir.join("menu.json");
-        std::fs::write(&menu, serde_json::to_vec(&m).unwrap()).unwrap();
-        let out = Command::new(program("resto-edge"))
-            .env("EDGE_DATA_DIR", &edge.dir)
-            .args(["menu", "import"])
-            .arg(&menu)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        edge.import_menu();
         Shop {
             graph,
             gateway,

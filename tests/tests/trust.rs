@@ -5,21 +5,10 @@
 //! the owner's answers in the customer's language.
 
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{meta_fixtures, program, wait_until, Edge, Relay};
+use resto_e2e::{program, wait_until, Edge, Relay};
 use std::process::Command;
 
 const PHONE: &str = "109876543210987";
-
-fn always_open_menu(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut m: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap(),
-    )
-    .unwrap();
-    m["restaurant"]["opening_hours"] = serde_json::json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "open": "00:00", "close": "24:00"}]);
-    let path = dir.join("menu.json");
-    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
-    path
-}
 
 /// One WhatsApp webhook carrying `texts` from `from`, each with its wamid, sent now.
 fn wa_batch(from: &str, first_id: usize, texts: &[&str]) -> Vec<u8> {
@@ -69,19 +58,7 @@ fn setup() -> (FakeGraph, Relay, Edge) {
     let (node, secret) = relay.enroll_node("pizzeria");
     relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
     let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    let out = edge_cli(
-        &edge,
-        &[
-            "menu",
-            "import",
-            always_open_menu(&edge.dir).to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    edge.import_menu();
     (graph, relay, edge)
 }
 
