@@ -1,6 +1,6 @@
 //! Retention of the edge's high-churn tables. Orders, customers, conversations and the menu
 //! are the restaurant's records and are never purged here. Delivered outbox rows need no
-//! purge: they are deleted the moment the relay accepts them. Each DELETE walks an index on
+//! purge: they are deleted the moment the relay accepts them. Expired console sessions go too. Each DELETE walks an index on
 //! its timestamp (see the `EXPLAIN QUERY PLAN` test).
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -18,11 +18,14 @@ pub struct PurgeReport {
     pub applied_events: u64,
     pub message_statuses: u64,
     pub inbound_messages: u64,
+    pub expired_sessions: u64,
 }
 
 pub const PURGE_APPLIED_EVENTS: &str = "DELETE FROM applied_events WHERE applied_at < ?1";
 pub const PURGE_MESSAGE_STATUSES: &str = "DELETE FROM message_statuses WHERE at < ?1";
 pub const PURGE_INBOUND_MESSAGES: &str = "DELETE FROM inbound_messages WHERE received_at < ?1";
+/// Console sessions past their expiry can never be used again.
+pub const PURGE_EXPIRED_SESSIONS: &str = "DELETE FROM staff_sessions WHERE expires_at < ?1";
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -45,6 +48,7 @@ pub fn purge(
             PURGE_INBOUND_MESSAGES,
             params![ts(now - p.inbound_messages)],
         )? as u64,
+        expired_sessions: c.execute(PURGE_EXPIRED_SESSIONS, params![ts(now)])? as u64,
     })
 }
 
@@ -76,6 +80,17 @@ mod tests {
             )
             .unwrap();
         }
+        c.execute_batch(
+            "INSERT INTO staff (id, name, role, password_hash, created_at, updated_at) VALUES (1, 'karim', 'staff', 'x', 'now', 'now');",
+        )
+        .unwrap();
+        for (tok, exp) in [("gone", &old), ("live", &ts(now + Duration::hours(8)))] {
+            c.execute(
+                "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at) VALUES (?1, 1, 'c', ?2, ?2)",
+                params![tok, exp],
+            )
+            .unwrap();
+        }
         let policy = RetentionPolicy {
             applied_events: Duration::days(14),
             message_statuses: Duration::days(30),
@@ -87,7 +102,8 @@ mod tests {
             PurgeReport {
                 applied_events: 1,
                 message_statuses: 1,
-                inbound_messages: 1
+                inbound_messages: 1,
+                expired_sessions: 1,
             }
         );
         let left: String = c

@@ -49,6 +49,7 @@ fn purges_and_hot_queries_of_the_edge_use_indexes() {
         retention::PURGE_APPLIED_EVENTS,
         retention::PURGE_MESSAGE_STATUSES,
         retention::PURGE_INBOUND_MESSAGES,
+        retention::PURGE_EXPIRED_SESSIONS,
         "INSERT OR IGNORE INTO applied_events (event_id, seq, applied_at) VALUES (?1, ?2, ?3)",
         "SELECT cursor FROM sync_state WHERE id = 1",
         "SELECT id, lang, lang_explicit FROM customers WHERE provider = ?1 AND user_id = ?2",
@@ -79,6 +80,10 @@ fn purges_and_hot_queries_of_the_edge_use_indexes() {
         (
             retention::PURGE_INBOUND_MESSAGES,
             "inbound_messages_by_received_at",
+        ),
+        (
+            retention::PURGE_EXPIRED_SESSIONS,
+            "staff_sessions_by_expiry",
         ),
     ] {
         assert!(
