@@ -127,6 +127,12 @@ pub fn place(
         params![number, day, daily_seq, customer_id, subtotal, o.fulfilment, address, eta, lang, o.source, at],
     )?;
     let order_id = tx.last_insert_rowid();
+    // Paid like any cash order (collected on delivery), with the same promise on record.
+    tx.execute(
+        "UPDATE orders SET promised_at = eta WHERE id = ?1",
+        params![order_id],
+    )?;
+    crate::payments::on_order_placed(tx, order_id, now)?;
     for (i, (l, name, price)) in lines.iter().enumerate() {
         tx.execute(
             "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price, options, line_total) \

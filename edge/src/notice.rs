@@ -19,12 +19,14 @@ pub struct Order {
     pub provider: String,
     pub account_id: String,
     pub user_id: String,
+    /// Where the order came from: a chat channel, or `counter`/`phone` (nobody to message).
+    pub source: String,
 }
 
 pub fn order(tx: &Connection, order_id: i64) -> rusqlite::Result<Option<Order>> {
     tx.query_row(
         "SELECT o.id, o.number, o.day, o.total, o.payment_method, o.fulfilment, coalesce(c.lang, o.lang), \
-                c.provider, coalesce(c.account_id, ''), c.user_id \
+                c.provider, coalesce(c.account_id, ''), c.user_id, o.source \
          FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1",
         params![order_id],
         |r| {
@@ -39,6 +41,7 @@ pub fn order(tx: &Connection, order_id: i64) -> rusqlite::Result<Option<Order>> 
                 provider: r.get(7)?,
                 account_id: r.get(8)?,
                 user_id: r.get(9)?,
+                source: r.get(10)?,
             })
         },
     )
@@ -47,7 +50,9 @@ pub fn order(tx: &Connection, order_id: i64) -> rusqlite::Result<Option<Order>> 
 
 /// Queues a text to the order's customer (same outbox as the conversation's replies).
 pub fn tell(tx: &Transaction<'_>, o: &Order, text: String, at: &str) -> rusqlite::Result<()> {
-    let Some(provider) = Provider::parse(&o.provider) else {
+    // Orders taken at the counter or by phone have no chat to answer in.
+    let (Some(provider), Some(_)) = (Provider::parse(&o.provider), Provider::parse(&o.source))
+    else {
         return Ok(());
     };
     let send = SendMessage {

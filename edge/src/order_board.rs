@@ -251,15 +251,21 @@ pub struct BoardOrder {
     pub address: Option<String>,
     pub total: i64,
     pub payment_method: String,
+    pub payment_status: String,
     pub eta: Option<String>,
     pub eta_local: Option<String>,
     pub cancel_reason: Option<String>,
     pub created_at: String,
     pub late: bool,
+    /// Not late yet, but its ETA is less than `DUE_SOON_MINUTES` away.
+    pub due_soon: bool,
     pub items: Vec<String>,
     /// The moves staff may make from here.
     pub next: Vec<OrderStatus>,
 }
+
+/// An open order whose ETA is this close is highlighted as about to miss its window.
+pub const DUE_SOON_MINUTES: i64 = 10;
 
 /// Late: not finished and past its ETA, or older than the SLA.
 pub fn is_late(
@@ -290,7 +296,7 @@ pub fn board(
     let since = fmt_ts(now - Duration::hours(12));
     let mut st = c.prepare_cached(
         "SELECT o.id, o.number, o.status, o.source, coalesce(c.display_name, c.phone, c.user_id), o.customer_id, o.fulfilment, \
-         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at \
+         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status \
          FROM orders o JOIN customers c ON c.id = o.customer_id \
          WHERE o.status NOT IN ('delivered', 'cancelled', 'rejected') OR o.updated_at >= ?1 ORDER BY o.id",
     )?;
@@ -306,6 +312,12 @@ pub fn board(
                 now,
                 sla_minutes,
             );
+            let due_soon = !late
+                && !status.is_final()
+                && eta
+                    .as_deref()
+                    .and_then(parse_utc)
+                    .is_some_and(|e| e < now + Duration::minutes(DUE_SOON_MINUTES));
             Ok(BoardOrder {
                 id: r.get(0)?,
                 number: r.get(1)?,
@@ -317,11 +329,13 @@ pub fn board(
                 address: r.get(7)?,
                 total: r.get(8)?,
                 payment_method: r.get(9)?,
+                payment_status: r.get(13)?,
                 eta_local: eta.as_deref().and_then(|e| local_hhmm(off, e)),
                 eta,
                 cancel_reason: r.get(11)?,
                 created_at,
                 late,
+                due_soon,
                 items: Vec::new(),
                 next: OrderStatus::ALL
                     .into_iter()

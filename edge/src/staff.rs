@@ -29,6 +29,8 @@ pub enum Scope {
     Service,
     /// Prices, new items, names.
     MenuEdit,
+    /// Money owed back to customers (refunds).
+    Refunds,
 }
 
 impl Role {
@@ -321,6 +323,8 @@ mod tests {
         assert!(Role::Staff.allows(Scope::Service));
         assert!(!Role::Staff.allows(Scope::MenuEdit));
         assert!(Role::Owner.allows(Scope::MenuEdit));
+        assert!(!Role::Staff.allows(Scope::Refunds));
+        assert!(Role::Owner.allows(Scope::Refunds));
     }
 
     #[test]

@@ -240,3 +240,71 @@ fn a_voice_note_and_an_image_show_in_the_transcript_with_a_placeholder_or_their_
         "{image}"
     );
 }
+
+#[test]
+fn delivery_problems_and_refusals_at_the_door_are_recorded_and_refunds_are_for_the_owner() {
+    let (_relay, edge) = edge_with_staff();
+    let mut staff = ConsoleClient::new(&edge);
+    assert_eq!(staff.login("amina", "4821").status, 200);
+    let r = staff.post(
+        "/api/orders",
+        json!({"source": "phone", "customer_name": "Samir", "lines": [{"sku": "PZ-VIANDE", "qty": 1}],
+               "fulfilment": "delivery", "address": "Cité 5 Juillet bât 3, Bab Ezzouar"}),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_i64().expect("order id");
+    assert_eq!(
+        edge.count("SELECT count(*) FROM payments WHERE method = 'cod' AND status = 'pending'"),
+        1,
+        "a phone order is cash on delivery like any other"
+    );
+
+    let r = staff.post(
+        &format!("/api/orders/{id}/delivery-issue"),
+        json!({"kind": "courier_delayed", "minutes": 20}),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(r.body["eta_local"].is_string(), "{:?}", r.body);
+    assert_eq!(
+        edge.count("SELECT count(*) FROM orders WHERE delivery_issue = 'courier_delayed'"),
+        1
+    );
+    let r = staff.post(
+        &format!("/api/orders/{id}/delivery-issue"),
+        json!({"kind": "teleported"}),
+    );
+    assert_eq!(r.status, 422, "{:?}", r.body);
+
+    for to in ["accepted", "preparing", "ready", "out_for_delivery"] {
+        let r = staff.post(&format!("/api/orders/{id}/status"), json!({"to": to}));
+        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
+    }
+    assert_eq!(
+        staff
+            .post(&format!("/api/orders/{id}/cash-refused"), json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        edge.count("SELECT count(*) FROM orders WHERE payment_status = 'refused'"),
+        1
+    );
+    assert_eq!(
+        staff
+            .post(&format!("/api/orders/{id}/cash-refused"), json!({}))
+            .status,
+        409,
+        "refused once"
+    );
+    assert_eq!(
+        staff.get("/api/refunds").status,
+        403,
+        "refunds are the owner's"
+    );
+    let mut owner = ConsoleClient::new(&edge);
+    assert_eq!(owner.login("karim", "owner-secret-1").status, 200);
+    let r = owner.get("/api/refunds");
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["refunds"], json!([]));
+    assert_eq!(owner.post("/api/refunds/999/done", json!({})).status, 404);
+}

@@ -355,3 +355,113 @@ pub async fn reply(
     })
     .await
 }
+
+/// "Refused at the door": a cash-on-delivery order the customer did not take (recorded for
+/// the no-show policy). 409 when the order is not cash on delivery or no longer pending.
+pub async fn cash_refused(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    require(&c, &headers, Scope::Service, Change::Write).await?;
+    let done = c
+        .with_db(move |db| {
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = crate::payments::cash_refused(&tx, id, now())?;
+            tx.commit()?;
+            Ok::<_, rusqlite::Error>(done)
+        })
+        .await
+        .map_err(ApiError::db)?;
+    if !done {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "only a cash-on-delivery order not yet paid can be refused at the door".into(),
+        ));
+    }
+    c.touched();
+    ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+pub struct DeliveryIssue {
+    /// `address_unclear` or `courier_delayed`.
+    kind: String,
+    /// For `courier_delayed`: how much later (default 15).
+    #[serde(default)]
+    minutes: Option<u32>,
+}
+
+/// Staff flag a delivery problem; the customer is asked for a landmark or told the new time.
+pub async fn delivery_issue(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(d): Json<DeliveryIssue>,
+) -> ApiResult {
+    require(&c, &headers, Scope::Service, Change::Write).await?;
+    let minutes = d.minutes.unwrap_or(15).clamp(1, 600);
+    let kind = d.kind.clone();
+    if !matches!(kind.as_str(), "address_unclear" | "courier_delayed") {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("unknown delivery issue {kind:?}: address_unclear or courier_delayed"),
+        ));
+    }
+    let told = c
+        .with_db(move |db| {
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let told = if kind == "address_unclear" {
+                crate::delivery::address_unclear(&tx, id, now())?.then(String::new)
+            } else {
+                crate::delivery::courier_delayed(&tx, id, minutes, now())?
+            };
+            tx.commit()?;
+            Ok::<_, rusqlite::Error>(told)
+        })
+        .await
+        .map_err(ApiError::db)?;
+    let Some(new_eta) = told else {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "only an open delivery order can be flagged; reload the board".into(),
+        ));
+    };
+    c.touched();
+    ok(json!({"ok": true, "eta_local": (!new_eta.is_empty()).then_some(new_eta)}))
+}
+
+/// Refunds the owner still has to make (paid orders that were cancelled).
+pub async fn refunds(State(c): State<Console>, headers: HeaderMap) -> ApiResult {
+    require(&c, &headers, Scope::Refunds, Change::Read).await?;
+    let list = c
+        .with_db(|db| crate::payments::outstanding_refunds(db))
+        .await
+        .map_err(ApiError::db)?;
+    ok(json!({"refunds": list}))
+}
+
+/// The owner made the refund.
+pub async fn refund_done(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let owner = require(&c, &headers, Scope::Refunds, Change::Write).await?;
+    let done = c
+        .with_db(move |db| {
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = crate::payments::refund_done(&tx, id, &owner.name, now())?;
+            tx.commit()?;
+            Ok::<_, rusqlite::Error>(done)
+        })
+        .await
+        .map_err(ApiError::db)?;
+    if !done {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no outstanding refund {id}; reload the list"),
+        ));
+    }
+    ok(json!({"ok": true}))
+}

@@ -29,6 +29,9 @@ const T = {
     location: "Position", you: "Vous", bot: "Bot", restaurant: "Restaurant", pick_conv: "Choisissez une conversation",
     wrong_login: "Nom ou mot de passe incorrect", locked: "Trop d'essais : compte bloqué jusqu'à",
     session_over: "Session terminée, reconnectez-vous",
+    soon: "BIENTÔT EN RETARD", address_unclear: "Adresse pas claire", courier_delayed: "Livreur en retard (+15 min)",
+    cash_refused: "Refusée à la porte", refunds: "Remboursements à faire", refund_done: "Remboursé",
+    customer_told: "Client prévenu",
   },
   ar: {
     logout: "خروج", name: "الاسم", password: "كلمة السر أو الرمز", login: "دخول",
@@ -55,6 +58,9 @@ const T = {
     location: "موقع", you: "أنت", bot: "البوت", restaurant: "المطعم", pick_conv: "اختر محادثة",
     wrong_login: "الاسم أو كلمة السر خاطئة", locked: "محاولات كثيرة: الحساب مقفل حتى",
     session_over: "انتهت الجلسة، أعد الدخول",
+    soon: "قريبا متأخرة", address_unclear: "العنوان غير واضح", courier_delayed: "الموصّل متأخر (+15 د)",
+    cash_refused: "رفضها عند الباب", refunds: "مبالغ يجب إرجاعها", refund_done: "تم الإرجاع",
+    customer_told: "تم إعلام الزبون",
   },
 };
 
@@ -169,7 +175,7 @@ function listen() {
   const es = new EventSource("/api/events");
   es.addEventListener("board", (e) => {
     state.board = JSON.parse(e.data);
-    renderBoard(); renderStatus(); renderAlerts();
+    renderBoard(); renderStatus(); renderAlerts(); loadRefunds();
     if (state.tab === "conversations") loadConversations();
   });
   // EventSource reconnects by itself; a 401 means the session ended.
@@ -228,11 +234,12 @@ function card(o) {
   const stops = o.next.filter((s) => s === "cancelled" || s === "rejected");
   const reasonBox = el("div", { class: "row hidden" },
     el("input", { class: "reason", placeholder: t("reason"), "data-reason": o.id }));
-  const c = el("div", { class: "card" + (o.late ? " late" : ""), "data-order": o.id, "data-status": o.status },
+  const c = el("div", { class: "card" + (o.late ? " late" : o.due_soon ? " soon" : ""), "data-order": o.id, "data-status": o.status },
     el("div", { class: "row" },
       el("span", { class: "num" }, "#" + o.number),
       el("span", { class: "source" }, SOURCES[o.source] || t(o.source)),
-      o.late ? el("span", { class: "late-tag" }, t("late")) : null),
+      o.late ? el("span", { class: "late-tag" }, t("late")) : null,
+      o.due_soon ? el("span", { class: "soon-tag" }, t("soon")) : null),
     el("div", {}, o.customer, " · ", t(o.fulfilment)),
     o.address ? el("div", { class: "muted" }, o.address) : null,
     el("ul", {}, o.items.map((i) => el("li", {}, i))),
@@ -245,6 +252,16 @@ function card(o) {
       moves.map((s) => el("button", { type: "button", "data-to": s, onclick: () => move(o.id, s) }, t("to_" + s))),
       stops.map((s) => el("button", { type: "button", class: "danger", "data-to": s, onclick: () => stop(o.id, s, reasonBox) }, t("to_" + s)))));
     c.append(reasonBox);
+    // Delivery problems and money at the door (docs/payments.md): the customer is told.
+    const extra = [];
+    if (o.fulfilment === "delivery") {
+      extra.push(el("button", { type: "button", class: "secondary", "data-issue": "address_unclear", onclick: () => issue(o.id, "address_unclear") }, t("address_unclear")));
+      extra.push(el("button", { type: "button", class: "secondary", "data-issue": "courier_delayed", onclick: () => issue(o.id, "courier_delayed") }, t("courier_delayed")));
+    }
+    if (o.payment_method === "cod" && o.payment_status === "pending" && o.status === "out_for_delivery") {
+      extra.push(el("button", { type: "button", class: "danger", "data-cash-refused": o.id, onclick: () => cashRefused(o.id) }, t("cash_refused")));
+    }
+    if (extra.length) c.append(el("div", { class: "actions" }, extra));
     c.append(el("div", { class: "row" },
       el("input", { type: "number", min: 1, max: 600, placeholder: t("set_eta"), "data-eta": o.id }),
       el("button", { type: "button", class: "secondary", "data-set-eta": o.id, onclick: () => setEta(o.id, c) }, t("ok"))));
@@ -263,6 +280,31 @@ async function stop(id, to, box) {
   if (box.classList.contains("hidden")) { box.classList.remove("hidden"); input.focus(); return; }
   if (to === "cancelled" && !input.value.trim()) { flash(t("reason_needed")); input.focus(); return; }
   await move(id, to, input.value.trim() || undefined);
+}
+
+async function issue(id, kind) {
+  const r = await api("POST", "/api/orders/" + id + "/delivery-issue", { kind, minutes: 15 });
+  if (r.ok) flash(t("customer_told"), true);
+}
+
+async function cashRefused(id) {
+  const r = await api("POST", "/api/orders/" + id + "/cash-refused");
+  if (r.ok) flash(t("saved"), true);
+}
+
+// Owner only: paid orders that were cancelled, until someone marks the money given back.
+async function loadRefunds() {
+  const box = $("refunds");
+  if (!state.me || state.me.role !== "owner") { box.classList.add("hidden"); return; }
+  const r = await api("GET", "/api/refunds");
+  const list = (r.ok && r.data.refunds) || [];
+  box.classList.toggle("hidden", list.length === 0);
+  box.replaceChildren(el("h2", {}, t("refunds")), el("ul", {}, list.map((f) =>
+    el("li", { "data-refund": f.id }, "#" + f.order_number + " · " + f.amount + " DA · " + f.reason + " ",
+      el("button", { type: "button", class: "secondary", onclick: async () => {
+        const d = await api("POST", "/api/refunds/" + f.id + "/done");
+        if (d.ok) loadRefunds();
+      } }, t("refund_done"))))));
 }
 
 async function setEta(id, c) {
