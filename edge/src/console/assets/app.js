@@ -31,7 +31,8 @@ const T = {
     session_over: "Session terminée, reconnectez-vous",
     soon: "BIENTÔT EN RETARD", address_unclear: "Adresse pas claire", courier_delayed: "Livreur en retard (+15 min)",
     cash_refused: "Refusée à la porte", refunds: "Remboursements à faire", refund_done: "Remboursé",
-    customer_told: "Client prévenu",
+    customer_told: "Client prévenu", pay_paid: "Payée en ligne", pay_awaiting_online: "Paiement en ligne en attente",
+    pay_failed: "Paiement en ligne échoué", pay_collected: "Espèces encaissées", pay_refused: "Refusée à la porte",
   },
   ar: {
     logout: "خروج", name: "الاسم", password: "كلمة السر أو الرمز", login: "دخول",
@@ -60,7 +61,8 @@ const T = {
     session_over: "انتهت الجلسة، أعد الدخول",
     soon: "قريبا متأخرة", address_unclear: "العنوان غير واضح", courier_delayed: "الموصّل متأخر (+15 د)",
     cash_refused: "رفضها عند الباب", refunds: "مبالغ يجب إرجاعها", refund_done: "تم الإرجاع",
-    customer_told: "تم إعلام الزبون",
+    customer_told: "تم إعلام الزبون", pay_paid: "مدفوعة إلكترونيا", pay_awaiting_online: "في انتظار الدفع الإلكتروني",
+    pay_failed: "فشل الدفع الإلكتروني", pay_collected: "تم قبض النقود", pay_refused: "رفضها عند الباب",
   },
 };
 
@@ -244,6 +246,9 @@ function card(o) {
     o.address ? el("div", { class: "muted" }, o.address) : null,
     el("ul", {}, o.items.map((i) => el("li", {}, i))),
     el("div", {}, el("strong", {}, o.total + " DA"), o.eta_local ? " · " + t("eta") + " " + o.eta_local : ""),
+    o.payment_status && o.payment_status !== "pending"
+      ? el("div", { class: "muted", "data-payment": o.payment_status }, t("pay_" + o.payment_status))
+      : null,
     ["delivered", "cancelled", "rejected"].includes(o.status)
       ? el("div", { class: "muted" }, t("lbl_" + o.status) + (o.cancel_reason ? " — " + o.cancel_reason : ""))
       : null);
