@@ -165,11 +165,9 @@ pub async fn move_order(
         )
     })?;
     let moved = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        .write(move |tx| {
             let moved =
-                order_board::move_order(&tx, id, to, m.reason.as_deref(), &staff.name, now())?;
-            tx.commit()?;
+                order_board::move_order(tx, id, to, m.reason.as_deref(), &staff.name, now())?;
             Ok::<_, BoardError>(moved)
         })
         .await?;
@@ -190,10 +188,8 @@ pub async fn set_eta(
 ) -> ApiResult {
     require(&c, &headers, Scope::Service, Change::Write).await?;
     let eta = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let eta = order_board::set_eta(&tx, id, e.minutes, now())?;
-            tx.commit()?;
+        .write(move |tx| {
+            let eta = order_board::set_eta(tx, id, e.minutes, now())?;
             Ok::<_, BoardError>(eta)
         })
         .await?;
@@ -208,10 +204,8 @@ pub async fn counter_order(
 ) -> ApiResult {
     require(&c, &headers, Scope::Service, Change::Write).await?;
     let (id, number) = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let r = counter_order::place(&tx, &o, now())?;
-            tx.commit()?;
+        .write(move |tx| {
+            let r = counter_order::place(tx, &o, now())?;
             Ok::<_, BoardError>(r)
         })
         .await?;
@@ -304,10 +298,8 @@ async fn handoff_action(
     f: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<(), HandoffError> + Send + 'static,
 ) -> ApiResult {
     let who = require(c, headers, Scope::Service, Change::Write).await?;
-    c.with_db(move |db| {
-        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        f(&tx, &who.name)?;
-        tx.commit()?;
+    c.write(move |tx| {
+        f(tx, &who.name)?;
         Ok::<_, HandoffError>(())
     })
     .await?;
@@ -365,10 +357,8 @@ pub async fn cash_refused(
 ) -> ApiResult {
     require(&c, &headers, Scope::Service, Change::Write).await?;
     let done = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let done = crate::payments::cash_refused(&tx, id, now())?;
-            tx.commit()?;
+        .write(move |tx| {
+            let done = crate::payments::cash_refused(tx, id, now())?;
             Ok::<_, rusqlite::Error>(done)
         })
         .await
@@ -409,14 +399,12 @@ pub async fn delivery_issue(
         ));
     }
     let told = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        .write(move |tx| {
             let told = if kind == "address_unclear" {
-                crate::delivery::address_unclear(&tx, id, now())?.then(String::new)
+                crate::delivery::address_unclear(tx, id, now())?.then(String::new)
             } else {
-                crate::delivery::courier_delayed(&tx, id, minutes, now())?
+                crate::delivery::courier_delayed(tx, id, minutes, now())?
             };
-            tx.commit()?;
             Ok::<_, rusqlite::Error>(told)
         })
         .await
@@ -449,10 +437,8 @@ pub async fn refund_done(
 ) -> ApiResult {
     let owner = require(&c, &headers, Scope::Refunds, Change::Write).await?;
     let done = c
-        .with_db(move |db| {
-            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let done = crate::payments::refund_done(&tx, id, &owner.name, now())?;
-            tx.commit()?;
+        .write(move |tx| {
+            let done = crate::payments::refund_done(tx, id, &owner.name, now())?;
             Ok::<_, rusqlite::Error>(done)
         })
         .await

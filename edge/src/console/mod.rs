@@ -48,6 +48,25 @@ impl Console {
         .expect("database task panicked")
     }
 
+    /// Runs `f` in one IMMEDIATE transaction, committed only when `f` succeeds: a console
+    /// change and what it queues for the customer land together or not at all.
+    async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+    {
+        self.with_db(move |db| {
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
     /// Something changed: the board refreshes and the outbox drains now.
     fn touched(&self) {
         self.changed.notify_waiters();
