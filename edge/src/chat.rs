@@ -210,24 +210,19 @@ pub fn handle_message(
         None if started => Some("organic".to_string()),
         None => None,
     };
+    let fresh_source = source.is_some();
     let source = match source {
-        Some(s) => {
-            crate::funnel::record(
-                tx,
-                now,
-                &day,
-                customer_id,
-                channel,
-                &s,
-                "conversation_started",
-                None,
-            )?;
-            s
-        }
+        Some(s) => s,
         None => crate::funnel::current_source(tx, customer_id)?,
     };
+    let funnel = |step: &str, order: Option<i64>| {
+        crate::funnel::record(tx, now, &day, customer_id, channel, &source, step, order)
+    };
+    if fresh_source {
+        funnel("conversation_started", None)?;
+    }
     for f in funnel_steps(&conv, &step) {
-        crate::funnel::record(tx, now, &day, customer_id, channel, &source, f, None)?;
+        funnel(f, None)?;
     }
 
     let mut handled = Handled::default();
@@ -237,7 +232,7 @@ pub fn handle_message(
     for e in &step.effects {
         match e {
             Effect::PlaceOrder(d) => {
-                placed = Some(insert_order(
+                let order_id = insert_order(
                     tx,
                     customer_id,
                     &day,
@@ -246,23 +241,10 @@ pub fn handle_message(
                     d,
                     msg.provider.as_str(),
                     now,
-                )?);
+                )?;
+                placed = Some(order_id);
                 handled.order_number = Some(number.clone());
-                let order_id: i64 = tx.query_row(
-                    "SELECT id FROM orders WHERE day = ?1 AND daily_seq = ?2",
-                    params![day, daily_seq],
-                    |r| r.get(0),
-                )?;
-                crate::funnel::record(
-                    tx,
-                    now,
-                    &day,
-                    customer_id,
-                    channel,
-                    &source,
-                    "order_confirmed",
-                    Some(order_id),
-                )?;
+                funnel("order_confirmed", Some(order_id))?;
                 if rule != crate::trust::policy::CheckoutRule::None {
                     let applied = if d.payment == menu::PaymentMethod::Cod {
                         rule
@@ -290,16 +272,7 @@ pub fn handle_message(
                     params![order_id, at],
                 )?;
                 if n == 1 {
-                    crate::funnel::record(
-                        tx,
-                        now,
-                        &day,
-                        customer_id,
-                        channel,
-                        &source,
-                        "order_cancelled",
-                        Some(*order_id),
-                    )?;
+                    funnel("order_cancelled", Some(*order_id))?;
                     cancelled = Some(*order_id);
                 }
             }
