@@ -28,19 +28,24 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             source,
         })?;
     }
+    // The daemon and a CLI command (`menu import`) may open the same fresh file at once.
+    // The lock covers the switch to WAL too: SQLite answers BUSY at once, without waiting,
+    // when two connections race to change the journal mode of a new database.
+    let _serial = migration_lock(path)?;
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // The daemon and a CLI command (`menu import`) may migrate the same file at once.
-    let _serial =
-        resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::DataDir {
-            path: format!("{}.migrate-lock", path.display()),
-            source,
-        })?;
     embedded::migrations::runner().run(&mut conn)?;
     Ok(conn)
+}
+
+fn migration_lock(path: &Path) -> Result<resto_ops::lock::MigrationLock, StoreError> {
+    resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::DataDir {
+        path: format!("{}.migrate-lock", path.display()),
+        source,
+    })
 }
 
 pub fn now() -> String {
@@ -49,14 +54,10 @@ pub fn now() -> String {
 
 /// Opens (creating if needed) and migrates; returns the names of the migrations applied now.
 pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
+    let _serial = migration_lock(path)?;
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    let _serial =
-        resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::DataDir {
-            path: format!("{}.migrate-lock", path.display()),
-            source,
-        })?;
     let report = embedded::migrations::runner().run(&mut conn)?;
     Ok(report
         .applied_migrations()

@@ -76,13 +76,14 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
             source,
         })?;
     }
-    let mut conn = open_connection(path)?;
     // `serve` starting and a CLI command (`route add`) may migrate the same file at once.
+    // Locked before opening: two connections switching a new file to WAL get BUSY at once.
     let _serial =
         resto_ops::lock::MigrationLock::wait(path).map_err(|source| StoreError::MigrationLock {
             path: path.to_path_buf(),
             source,
         })?;
+    let mut conn = open_connection(path)?;
     let report = embedded::migrations::runner().run(&mut conn)?;
     Ok(report
         .applied_migrations()
