@@ -25,7 +25,7 @@ const STOPWORDS: &[&str] = &[
     "quelle", "quels", "vous", "nous", "je", "tu", "il", "y", "on", "pour", "par", "sur", "avec", "dans", "pas", "ne", "se",
     "sont", "etes", "etre", "avez", "fait", "faites", "peux", "peut", "veux", "voudrais", "votre", "vos", "mon", "ma", "me",
     "moi", "oui", "non", "bonjour", "salam", "svp", "merci", "stp", "wach", "wech", "kayen", "kain", "chkun", "ana", "nta",
-    "nti", "ntuma", "rak", "rahu", "rahi", "fi", "f", "l", "el", "w", "ya", "bach", "ila", "b",
+    "nti", "ntuma", "rak", "rahu", "rahi", "fi", "f", "l", "el", "w", "ya", "bach", "ila", "b", "3andkom", "andkom", "3ndkom",
     "في", "من", "على", "هل", "ما", "ماهي", "هي", "هو", "انتم", "عندكم", "واش", "كاين", "الى", "و", "يا", "مع",
 ];
 

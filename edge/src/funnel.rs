@@ -189,12 +189,27 @@ const COLORS: [&str; 7] = [
     "#4e79a7", "#59a14f", "#edc948", "#f28e2b", "#76b7b2", "#2f7d32", "#e15759",
 ];
 
-/// A grouped bar chart: one group per day, one bar per step, for `channel` (or all channels).
-/// Self-contained SVG (no script, no external fonts) for a console page or a printout.
-pub fn svg_chart(rows: &[Row], channel: Option<&str>) -> String {
-    let mut days: Vec<&str> = rows.iter().map(|r| r.day.as_str()).collect();
-    days.sort();
-    days.dedup();
+/// Every day of `from..=to` (YYYY-MM-DD), so quiet days show as empty groups, not gaps.
+pub fn days_between(from: &str, to: &str) -> Vec<String> {
+    let parse = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(mut d), Some(last)) = (parse(from), parse(to)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while d <= last && out.len() < 400 {
+        out.push(d.to_string());
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
+    }
+    out
+}
+
+/// A grouped bar chart: one group per day of `from..=to`, one bar per step, for `channel`
+/// (or all channels). Self-contained SVG (no script, no external fonts) for a console page
+/// or a printout.
+pub fn svg_chart(rows: &[Row], channel: Option<&str>, from: &str, to: &str) -> String {
+    let days = days_between(from, to);
+    let days: Vec<&str> = days.iter().map(String::as_str).collect();
     let total = |day: &str, step: &str| -> i64 {
         rows.iter()
             .filter(|r| r.day == day && r.step == step && channel.is_none_or(|c| r.channel == c))
@@ -209,7 +224,8 @@ pub fn svg_chart(rows: &[Row], channel: Option<&str>) -> String {
         .max(1);
     let (bar, gap, h, top, left) = (12.0, 18.0, 200.0, 30.0, 40.0);
     let group = bar * STEPS.len() as f64 + gap;
-    let width = left + group * days.len().max(1) as f64 + 20.0;
+    // Wide enough for the title even over a single day.
+    let width = (left + group * days.len().max(1) as f64 + 20.0).max(320.0);
     let title = format!("Funnel — {}", channel.unwrap_or("all channels"));
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{:.0}\" viewBox=\"0 0 {width:.0} {:.0}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
@@ -307,13 +323,20 @@ mod tests {
             row("2026-11-23", "ig", "conversation_started", 5),
             row("2026-11-23", "wa", "order_confirmed", 1),
         ];
-        let all = svg_chart(&rows, None);
+        let all = svg_chart(&rows, None, "2026-11-21", "2026-11-23");
         assert!(all.starts_with("<svg"));
-        assert_eq!(all.matches("class=\"bar\"").count(), 14);
+        assert_eq!(
+            all.matches("class=\"bar\"").count(),
+            21,
+            "three days, one empty"
+        );
+        assert!(all.contains(
+            "data-day=\"2026-11-21\" data-step=\"conversation_started\" data-count=\"0\""
+        ));
         assert!(all.contains(
             "data-day=\"2026-11-23\" data-step=\"conversation_started\" data-count=\"10\""
         ));
-        let wa = svg_chart(&rows, Some("wa"));
+        let wa = svg_chart(&rows, Some("wa"), "2026-11-21", "2026-11-23");
         assert!(wa.contains(
             "data-day=\"2026-11-23\" data-step=\"conversation_started\" data-count=\"5\""
         ));

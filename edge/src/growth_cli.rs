@@ -224,8 +224,11 @@ pub fn funnel_cmd(db: &Path, a: FunnelArgs) -> Result<String, CliError> {
         .map_err(|_| CliError::Usage(format!("--from {from:?} is not a date like 2026-11-17")))?;
     let rows = funnel::report(&c, &from, &to)?;
     if let Some(path) = &a.svg {
-        std::fs::write(path, funnel::svg_chart(&rows, a.channel.as_deref()))
-            .map_err(|e| CliError::Write(path.display().to_string(), e))?;
+        std::fs::write(
+            path,
+            funnel::svg_chart(&rows, a.channel.as_deref(), &from, &to),
+        )
+        .map_err(|e| CliError::Write(path.display().to_string(), e))?;
     }
     if a.csv {
         return Ok(funnel::csv(&rows).trim_end().to_string());
@@ -246,10 +249,10 @@ pub fn qr_cmd(db: &Path, a: QrArgs) -> Result<String, CliError> {
     let channel = qr::Channel::parse(&a.channel)
         .ok_or_else(|| CliError::Usage(format!("--channel {:?}: use wa, msg or ig", a.channel)))?;
     let c = store::open(db)?;
-    let menu = crate::menu::db::load(&c)?;
-    let account = match (&a.account, channel, &menu) {
+    let (name, phone) = qr::restaurant(&c)?;
+    let account = match (&a.account, channel, phone) {
         (Some(acc), _, _) => acc.clone(),
-        (None, qr::Channel::Wa, Some(m)) => m.restaurant.phone.clone(),
+        (None, qr::Channel::Wa, Some(phone)) => phone,
         _ => return Err(CliError::Usage(
             "--account is required: the WhatsApp number, Facebook page name or Instagram username"
                 .into(),
@@ -264,11 +267,7 @@ pub fn qr_cmd(db: &Path, a: QrArgs) -> Result<String, CliError> {
         .to_ascii_lowercase();
     let bytes = match (a.card, ext.as_str()) {
         (true, "html" | "htm") => {
-            let name = menu
-                .as_ref()
-                .map(|m| m.restaurant.name.clone())
-                .unwrap_or_else(|| "RestoBot".into());
-            qr::card_html(&name, &link, &a.text)?.into_bytes()
+            qr::card_html(&name, &link, &a.text, qr::CardSize::TableCard)?.into_bytes()
         }
         (true, _) => {
             return Err(CliError::Usage(

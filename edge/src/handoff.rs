@@ -34,6 +34,8 @@ pub struct ConversationRow {
     pub unread: i64,
     pub last_activity: String,
     pub last_message: Option<String>,
+    /// The bot does not answer them (spam or abuse); the reason is on the security page.
+    pub quarantined: bool,
 }
 
 /// Most recent first; customers waiting for a human come first of all.
@@ -41,7 +43,9 @@ pub fn list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<ConversationRow>
     let mut st = c.prepare_cached(
         "SELECT v.customer_id, coalesce(c.display_name, c.phone, c.user_id), c.provider, c.lang, v.stage, v.bot_paused, \
          v.handoff_requested, v.unread, v.last_activity, \
-         (SELECT coalesce(body, '[' || kind || ']') FROM transcript t WHERE t.customer_id = v.customer_id ORDER BY id DESC LIMIT 1) \
+         (SELECT coalesce(body, '[' || kind || ']') FROM transcript t WHERE t.customer_id = v.customer_id ORDER BY id DESC LIMIT 1), \
+         EXISTS (SELECT 1 FROM quarantines q WHERE q.customer_id = v.customer_id AND q.released_at IS NULL \
+                 AND (q.until IS NULL OR q.until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) \
          FROM conversations v JOIN customers c ON c.id = v.customer_id \
          ORDER BY v.handoff_requested DESC, v.last_activity DESC LIMIT ?1",
     )?;
@@ -57,6 +61,7 @@ pub fn list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<ConversationRow>
             unread: r.get(7)?,
             last_activity: r.get(8)?,
             last_message: r.get(9)?,
+            quarantined: r.get(10)?,
         })
     })?;
     rows.collect()

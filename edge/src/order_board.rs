@@ -262,6 +262,10 @@ pub struct BoardOrder {
     pub items: Vec<String>,
     /// The moves staff may make from here.
     pub next: Vec<OrderStatus>,
+    /// The no-show rule applied at checkout (`phone_confirm`: call before preparing;
+    /// `prepay`: online payment was asked), with the customer's earlier no-shows.
+    pub trust_check: Option<String>,
+    pub no_shows: Option<i64>,
 }
 
 /// An open order whose ETA is this close is highlighted as about to miss its window.
@@ -296,8 +300,8 @@ pub fn board(
     let since = fmt_ts(now - Duration::hours(12));
     let mut st = c.prepare_cached(
         "SELECT o.id, o.number, o.status, o.source, coalesce(c.display_name, c.phone, c.user_id), o.customer_id, o.fulfilment, \
-         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status \
-         FROM orders o JOIN customers c ON c.id = o.customer_id \
+         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status, t.rule, t.no_shows \
+         FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN order_trust_checks t ON t.order_id = o.id \
          WHERE o.status NOT IN ('delivered', 'cancelled', 'rejected') OR o.updated_at >= ?1 ORDER BY o.id",
     )?;
     let mut orders: Vec<BoardOrder> = st
@@ -341,6 +345,8 @@ pub fn board(
                     .into_iter()
                     .filter(|t| status.can_move_to(*t))
                     .collect(),
+                trust_check: r.get(14)?,
+                no_shows: r.get(15)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -5,7 +5,7 @@
 //! Registering a code (`register`) lets the funnel attribute the scans that arrive with it.
 
 use qrcode::{EcLevel, QrCode};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -64,7 +64,7 @@ pub fn ref_of(text: &str) -> String {
 pub fn link(channel: Channel, account: &str, text: &str) -> Result<String, QrError> {
     if text.trim().is_empty() {
         return Err(QrError::BadInput(
-            "--text must not be empty: it is what identifies scans of this code".into(),
+            "the prefilled text (--text) must not be empty: it is what identifies scans of this code".into(),
         ));
     }
     match channel {
@@ -205,9 +205,39 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A printable table card / flyer (A6, one page): restaurant name, the QR, the short link and
+/// What is printed: a card standing on a table (A6) or a flyer handed out or posted (A5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardSize {
+    TableCard,
+    Flyer,
+}
+
+impl CardSize {
+    pub fn parse(s: &str) -> Option<CardSize> {
+        match s {
+            "card" => Some(CardSize::TableCard),
+            "flyer" => Some(CardSize::Flyer),
+            _ => None,
+        }
+    }
+    /// CSS page size, QR side (mm) and title size (pt).
+    fn layout(self) -> (&'static str, u32, u32) {
+        match self {
+            CardSize::TableCard => ("A6", 60, 20),
+            CardSize::Flyer => ("A5", 95, 30),
+        }
+    }
+}
+
+/// A printable table card or flyer (one page): restaurant name, the QR, the short link and
 /// what to do, in French and Arabic. Self-contained HTML for the console to serve or print.
-pub fn card_html(restaurant: &str, link: &str, text: &str) -> Result<String, QrError> {
+pub fn card_html(
+    restaurant: &str,
+    link: &str,
+    text: &str,
+    size: CardSize,
+) -> Result<String, QrError> {
+    let (page, qr_mm, title_pt) = size.layout();
     let qr = svg(link)?;
     let qr = qr
         .trim_start_matches(|c| c != '<')
@@ -219,10 +249,10 @@ pub fn card_html(restaurant: &str, link: &str, text: &str) -> Result<String, QrE
     let short = link.trim_start_matches("https://");
     Ok(format!(
         "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{name}</title>\n<style>\
-@page {{ size: A6; margin: 8mm }} body {{ font-family: sans-serif; text-align: center; margin: 0 }} \
-h1 {{ font-size: 20pt; margin: 4mm 0 }} .qr svg {{ width: 60mm; height: 60mm }} .link {{ font-family: monospace; font-size: 9pt; word-break: break-all }} \
+@page {{ size: {page}; margin: 8mm }} body {{ font-family: sans-serif; text-align: center; margin: 0 }} \
+h1 {{ font-size: {title_pt}pt; margin: 4mm 0 }} .qr svg {{ width: {qr_mm}mm; height: {qr_mm}mm }} .link {{ font-family: monospace; font-size: 9pt; word-break: break-all }} \
 .ar {{ direction: rtl; font-size: 13pt }}</style></head>\n<body>\n<h1>{name}</h1>\n\
-<p>Scannez pour commander — envoyez « {text} »</p>\n<p class=\"ar\" dir=\"rtl\">امسح الرمز واطلب — ابعث « {text} »</p>\n\
+<p>Scannez pour commander — envoyez « {text} »</p>\n<p class=\"ar\" dir=\"rtl\">امسح الرمز واطلب — ابعث « <bdi>{text}</bdi> »</p>\n\
 <div class=\"qr\">{qr}</div>\n<p class=\"link\">{short}</p>\n</body></html>\n",
         name = esc(restaurant),
         text = esc(text.trim()),
@@ -243,15 +273,69 @@ pub fn register(
     let norm = crate::text::normalize(text);
     if norm.is_empty() {
         return Err(QrError::BadInput(
-            "--text needs at least one letter or digit".into(),
+            "the prefilled text (--text) needs at least one letter or digit".into(),
         ));
     }
     c.execute(
-        "INSERT INTO qr_codes (text_norm, label, channel, link, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (text_norm) DO UPDATE SET label = excluded.label, channel = excluded.channel, link = excluded.link",
-        params![norm, label, channel.as_str(), link, now],
+        "INSERT INTO qr_codes (text_norm, label, channel, link, created_at, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (text_norm) DO UPDATE SET label = excluded.label, channel = excluded.channel, link = excluded.link, \
+         text = excluded.text",
+        params![norm, label, channel.as_str(), link, now, text.trim()],
     )?;
     Ok(())
+}
+
+/// A registered code as the console lists it, with how many customers came through it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Card {
+    /// The prefilled text the customer sends (what the card tells them to send).
+    pub text: String,
+    pub label: String,
+    pub channel: String,
+    pub link: String,
+    pub created_at: String,
+    /// Distinct customers whose conversation started from this code.
+    pub scans: i64,
+}
+
+pub fn cards(c: &Connection) -> rusqlite::Result<Vec<Card>> {
+    let mut st = c.prepare(
+        "SELECT CASE q.text WHEN '' THEN q.text_norm ELSE q.text END, q.label, q.channel, q.link, q.created_at, \
+           (SELECT count(DISTINCT f.customer_id) FROM funnel_events f \
+             WHERE f.step = 'conversation_started' AND f.source = 'qr:' || q.label) \
+         FROM qr_codes q ORDER BY q.created_at DESC",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Card {
+            text: r.get(0)?,
+            label: r.get(1)?,
+            channel: r.get(2)?,
+            link: r.get(3)?,
+            created_at: r.get(4)?,
+            scans: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The link registered for this prefilled text, if any: printing goes through registration
+/// so that every card handed out is counted in the funnel.
+pub fn registered_link(c: &Connection, text: &str) -> rusqlite::Result<Option<String>> {
+    c.query_row(
+        "SELECT link FROM qr_codes WHERE text_norm = ?1",
+        params![crate::text::normalize(text)],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// The restaurant's name and phone from the imported menu: what a card shows and the
+/// WhatsApp number a code points to unless told otherwise.
+pub fn restaurant(c: &Connection) -> rusqlite::Result<(String, Option<String>)> {
+    Ok(match crate::menu::db::load(c)? {
+        Some(m) => (m.restaurant.name, Some(m.restaurant.phone)),
+        None => ("RestoBot".into(), None),
+    })
 }
 
 #[cfg(test)]
@@ -311,9 +395,12 @@ mod tests {
     #[test]
     fn the_card_shows_name_qr_and_short_link_escaped() {
         let l = "https://wa.me/213555123456?text=MENU";
-        let h = card_html("Chez <Karim> & fils", l, "MENU").unwrap();
+        let h = card_html("Chez <Karim> & fils", l, "MENU", CardSize::TableCard).unwrap();
         assert!(h.contains("Chez &lt;Karim&gt; &amp; fils"));
         assert!(h.contains("<svg") && h.contains("wa.me/213555123456?text=MENU"));
         assert!(!h.contains("<?xml"));
+        assert!(h.contains("size: A6"));
+        let f = card_html("Chez Karim", l, "MENU", CardSize::Flyer).unwrap();
+        assert!(f.contains("size: A5") && f.contains("<svg"));
     }
 }

@@ -31,6 +31,9 @@ pub enum Scope {
     MenuEdit,
     /// Money owed back to customers (refunds).
     Refunds,
+    /// The business's settings and figures: anti-abuse policy and security log, FAQ,
+    /// conversion funnel, QR table cards.
+    Settings,
 }
 
 impl Role {

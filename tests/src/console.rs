@@ -127,6 +127,11 @@ impl ConsoleClient {
         )
     }
 
+    /// A deletion, with the CSRF header.
+    pub fn delete(&self, path: &str) -> Response {
+        self.send(self.http.delete(format!("{}{path}", self.base)), true)
+    }
+
     /// A change without the CSRF header, as a forged cross-site request would be.
     pub fn post_without_csrf(&self, path: &str, body: serde_json::Value) -> Response {
         self.send(

@@ -497,6 +497,32 @@ pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// One WhatsApp webhook for `phone_number_id` carrying `texts` from `from`, sent now, with
+/// wamids `wamid.<from>.<first_id + i>`.
+pub fn wa_texts(phone_number_id: &str, from: &str, first_id: usize, texts: &[&str]) -> Vec<u8> {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let messages: Vec<serde_json::Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"from": from, "id": format!("wamid.{from}.{}", first_id + i), "timestamp": ts, "type": "text", "text": {"body": t}}))
+        .collect();
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "213555010000", "phone_number_id": phone_number_id},
+            "contacts": [{"profile": {"name": "Client"}, "wa_id": from}],
+            "messages": messages
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
 /// SIGTERM, then waits (generously) for the process to exit; SIGKILL if it never does.
 pub fn terminate(mut child: Child) -> std::process::ExitStatus {
     let _ = Command::new("kill")

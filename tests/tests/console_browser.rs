@@ -411,3 +411,123 @@ fn with_the_internet_down_the_owner_takes_a_counter_order_and_edits_a_price() {
             == 750
     });
 }
+
+#[test]
+fn the_owner_releases_a_spammer_adds_an_faq_answer_reads_the_funnel_and_prints_a_table_card() {
+    let mut shop = Shop::open();
+    let spam = "213661000401";
+    for _ in 0..5 {
+        shop.customer_says(spam, "Spam", "GAGNEZ UN IPHONE GRATUIT ICI", 0);
+    }
+    let mut b = Browser::launch();
+    login(&mut b, &shop, "karim", "owner-secret-1");
+    // The security tab counts customers in quarantine, live.
+    b.wait_for(
+        "the quarantine badge",
+        "document.getElementById('quarantine-badge').textContent === '1'",
+    );
+    b.click("[data-tab=security]");
+    b.wait_for(
+        "the quarantined customer with the reason",
+        &format!("document.querySelector('[data-quarantine] [data-reason=flood]') && document.querySelector('#quarantines').innerText.includes('{spam}')"),
+    );
+    let why = b.text("#quarantines");
+    assert!(why.contains("Même message répété"), "staff see why: {why}");
+    b.wait_for(
+        "the policy form",
+        "document.querySelector('#policy-form input[name=per_minute]')",
+    );
+    b.screenshot(&artefacts_dir().join("security.png"));
+    b.click("[data-release]");
+    b.wait_for(
+        "nobody in quarantine",
+        "!document.querySelector('[data-quarantine]')",
+    );
+    b.wait_for(
+        "the release in the security log",
+        "document.querySelector('#security-log [data-event=released]')",
+    );
+    assert_eq!(
+        shop.edge.count(
+            "SELECT count(*) FROM quarantines WHERE released_by = 'karim' AND released_at IS NOT NULL"
+        ),
+        1
+    );
+
+    // FAQ: a new entry, tried with a Darija phrasing.
+    b.click("[data-tab=faq]");
+    b.wait_for("the FAQ entries", "document.querySelector('[data-faq]')");
+    for (field, value) in [
+        ("q_fr", "Avez-vous un parking ?"),
+        ("q_ar", "هل عندكم موقف للسيارات؟"),
+        ("a_fr", "Oui, un parking gratuit derrière le restaurant."),
+        ("a_ar", "نعم، موقف مجاني خلف المطعم."),
+        ("keywords", "parking, tstationi"),
+    ] {
+        b.fill(&format!("#faq-add [name={field}]"), value);
+    }
+    b.click("#faq-add-submit");
+    b.wait_for(
+        "the new entry listed",
+        "[...document.querySelectorAll('[data-faq] textarea[name=a_fr]')].some((t) => t.value.includes('parking gratuit'))",
+    );
+    b.fill("#faq-question", "3andkom parking?");
+    b.click("#faq-try button[type=submit]");
+    b.wait_for(
+        "the bot's answer to the tried question",
+        "document.getElementById('faq-answer').dataset.answers === 'true'",
+    );
+    assert!(b.text("#faq-answer").contains("parking gratuit"));
+
+    // Funnel: chart and table for the last 7 days.
+    b.click("[data-tab=funnel]");
+    b.wait_for(
+        "the funnel chart drawn",
+        "document.getElementById('funnel-chart').complete && document.getElementById('funnel-chart').naturalWidth > 0",
+    );
+    b.wait_for(
+        "the WhatsApp row with the spammer's conversation",
+        "document.querySelector('#funnel-table tr[data-channel=wa] [data-step=conversation_started]').dataset.count === '1'",
+    );
+    b.screenshot(&artefacts_dir().join("funnel.png"));
+    assert!(b
+        .eval("document.getElementById('funnel-csv').href")
+        .as_str()
+        .is_some_and(|h| h.contains("/api/funnel.csv?from=")));
+
+    // QR: a table card for table 4, then its printable page.
+    b.click("[data-tab=qr]");
+    b.fill("#qr-text", "MENU Table 4");
+    b.fill("#qr-label", "table-4");
+    b.click("#qr-create");
+    b.wait_for(
+        "the new code with its QR",
+        "document.querySelector('[data-card=table-4] img.qr-preview')",
+    );
+    let print = b
+        .eval("document.querySelector('[data-card=table-4] [data-print=card]').href")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    b.screenshot(&artefacts_dir().join("qr-page.png"));
+    b.goto(&print);
+    b.wait_for(
+        "the printable card",
+        "document.querySelector('.qr svg') && document.body.innerText.includes('Pizzeria El Bahdja')",
+    );
+    b.screenshot(&artefacts_dir().join("table-card.png"));
+
+    // Staff have the security tab but none of the owner's pages.
+    b.goto(&format!("http://{}/", shop.edge.console));
+    b.wait_for(
+        "the console again",
+        "!document.getElementById('app-view').classList.contains('hidden')",
+    );
+    b.click("#logout");
+    login(&mut b, &shop, "amina", "4821");
+    b.wait_for("the staff role", "document.body.dataset.role === 'staff'");
+    assert_eq!(
+        b.eval("['security', 'faq', 'funnel', 'qr'].map((t) => getComputedStyle(document.querySelector('[data-tab=' + t + ']')).display !== 'none')"),
+        serde_json::json!([true, false, false, false])
+    );
+}

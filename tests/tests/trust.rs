@@ -5,35 +5,10 @@
 //! the owner's answers in the customer's language.
 
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{program, wait_until, Edge, Relay};
+use resto_e2e::{program, wa_texts, wait_until, Edge, Relay};
 use std::process::Command;
 
 const PHONE: &str = "109876543210987";
-
-/// One WhatsApp webhook carrying `texts` from `from`, each with its wamid, sent now.
-fn wa_batch(from: &str, first_id: usize, texts: &[&str]) -> Vec<u8> {
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string();
-    let messages: Vec<serde_json::Value> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| serde_json::json!({"from": from, "id": format!("wamid.{from}.{}", first_id + i), "timestamp": ts, "type": "text", "text": {"body": t}}))
-        .collect();
-    serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "213555010000", "phone_number_id": PHONE},
-            "contacts": [{"profile": {"name": "Client"}, "wa_id": from}],
-            "messages": messages
-        }}]}]
-    })
-    .to_string()
-    .into_bytes()
-}
 
 fn sent_to(graph: &FakeGraph, to: &str) -> Vec<String> {
     graph
@@ -67,7 +42,8 @@ fn a_flooding_sender_is_quarantined_on_the_edge_and_answered_again_after_staff_r
     let (graph, relay, edge) = setup();
     let spam = "213661000001";
     for i in 0..5 {
-        let (status, _) = relay.post_signed(&wa_batch(spam, i, &["GAGNEZ UN IPHONE GRATUIT ICI"]));
+        let (status, _) =
+            relay.post_signed(&wa_texts(PHONE, spam, i, &["GAGNEZ UN IPHONE GRATUIT ICI"]));
         assert_eq!(status, 200);
         wait_until(60, "the edge applied the message", || {
             edge.count(&format!(
@@ -111,7 +87,7 @@ fn a_flooding_sender_is_quarantined_on_the_edge_and_answered_again_after_staff_r
         String::from_utf8_lossy(&out.stderr)
     );
     let before = sent_to(&graph, spam).len();
-    relay.post_signed(&wa_batch(spam, 10, &["menu"]));
+    relay.post_signed(&wa_texts(PHONE, spam, 10, &["menu"]));
     wait_until(60, "the released customer is answered again", || {
         sent_to(&graph, spam).len() > before
     });
@@ -131,7 +107,7 @@ fn a_burst_is_recorded_by_the_relay_yet_every_message_reaches_the_edge_which_qua
         .map(|i| format!("message automatique {i}"))
         .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (status, _) = relay.post_signed(&wa_batch(bot, 0, &refs));
+    let (status, _) = relay.post_signed(&wa_texts(PHONE, bot, 0, &refs));
     assert_eq!(status, 200);
     assert!(relay.has_security_event("SENDER_RATE"));
     wait_until(60, "all 31 messages reached the edge", || {
@@ -152,8 +128,8 @@ fn a_burst_is_recorded_by_the_relay_yet_every_message_reaches_the_edge_which_qua
 #[test]
 fn faq_questions_in_darija_and_arabic_get_the_owners_answer_in_their_language() {
     let (graph, relay, _edge) = setup();
-    relay.post_signed(&wa_batch("213661000003", 0, &["wa9tach t7elou?"]));
-    relay.post_signed(&wa_batch("213661000004", 0, &["توصلو لوهران؟"]));
+    relay.post_signed(&wa_texts(PHONE, "213661000003", 0, &["wa9tach t7elou?"]));
+    relay.post_signed(&wa_texts(PHONE, "213661000004", 0, &["توصلو لوهران؟"]));
     wait_until(60, "the Darija question got the French FAQ answer", || {
         sent_to(&graph, "213661000003")
             .iter()
@@ -202,12 +178,12 @@ fn a_qr_code_made_with_the_cli_attributes_its_scans_in_the_funnel_csv_and_chart(
     assert!(card.contains("wa.me/213550000000?text=MENU%20table") && card.contains("<svg"));
 
     // A customer scans the table card: WhatsApp opens with the prefilled text.
-    relay.post_signed(&wa_batch("213661000005", 0, &["MENU table"]));
+    relay.post_signed(&wa_texts(PHONE, "213661000005", 0, &["MENU table"]));
     wait_until(60, "the scan was answered", || {
         !sent_to(&graph, "213661000005").is_empty()
     });
     // Someone else just writes.
-    relay.post_signed(&wa_batch("213661000006", 0, &["salam"]));
+    relay.post_signed(&wa_texts(PHONE, "213661000006", 0, &["salam"]));
     wait_until(60, "the other customer was answered", || {
         !sent_to(&graph, "213661000006").is_empty()
     });

@@ -5,6 +5,7 @@ use axum::response::IntoResponse;
 
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
+const GROWTH_SCRIPT: &str = include_str!("assets/growth.js");
 const STYLE: &str = include_str!("assets/app.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -29,6 +30,11 @@ pub async fn index() -> impl IntoResponse {
 
 pub async fn script() -> impl IntoResponse {
     page("text/javascript; charset=utf-8", SCRIPT)
+}
+
+/// The owner's pages (security, FAQ, funnel, QR cards), kept apart from the board's script.
+pub async fn growth_script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", GROWTH_SCRIPT)
 }
 
 pub async fn style() -> impl IntoResponse {

@@ -44,10 +44,12 @@ pub fn snapshot(c: &Connection, sla_minutes: u32) -> rusqlite::Result<Value> {
         [],
         |r| r.get(0),
     )?;
+    let quarantined = crate::trust::active_quarantines(c, chrono::Utc::now())?.len();
     Ok(json!({
         "orders": orders,
         "handoff_alerts": alerts,
         "unread": unread,
+        "quarantined": quarantined,
         "sla_minutes": sla_minutes,
         "status": status(c)?,
     }))

@@ -5,11 +5,14 @@
 mod api;
 mod assets;
 mod auth;
+mod growth_api;
 mod live;
+mod trust_api;
 
 use crate::sync_worker::Db;
 use axum::routing::{get, post};
 use axum::Router;
+use growth_api as growth;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -78,6 +81,7 @@ pub fn router(c: Console) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
+        .route("/growth.js", get(assets::growth_script))
         .route("/app.css", get(assets::style))
         .route("/healthz", get(healthz))
         .route("/status", get(api::status))
@@ -107,6 +111,28 @@ pub fn router(c: Console) -> Router {
         .route("/api/conversations/{id}/hand-back", post(api::hand_back))
         .route("/api/conversations/{id}/reply", post(api::reply))
         .route("/api/conversations/{id}/read", post(api::mark_read))
+        .route("/api/quarantines", get(trust_api::quarantines))
+        .route("/api/customers/{id}/release", post(trust_api::release))
+        .route(
+            "/api/customers/{id}/quarantine",
+            post(trust_api::quarantine),
+        )
+        .route("/api/security-events", get(trust_api::security_events))
+        .route(
+            "/api/trust-policy",
+            get(trust_api::policy).post(trust_api::save_policy),
+        )
+        .route("/api/faq", get(growth::faq_list).post(growth::faq_add))
+        .route("/api/faq/try", get(growth::faq_try))
+        .route(
+            "/api/faq/{position}",
+            post(growth::faq_update).delete(growth::faq_remove),
+        )
+        .route("/api/funnel", get(growth::funnel))
+        .route("/api/funnel.csv", get(growth::funnel_csv))
+        .route("/api/funnel.svg", get(growth::funnel_svg))
+        .route("/api/qr", get(growth::qr_cards).post(growth::qr_create))
+        .route("/api/qr/print", get(growth::qr_print))
         .with_state(c)
 }
 

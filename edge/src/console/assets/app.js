@@ -33,6 +33,8 @@ const T = {
     cash_refused: "Refusée à la porte", refunds: "Remboursements à faire", refund_done: "Remboursé",
     customer_told: "Client prévenu", pay_paid: "Payée en ligne", pay_awaiting_online: "Paiement en ligne en attente",
     pay_failed: "Paiement en ligne échoué", pay_collected: "Espèces encaissées", pay_refused: "Refusée à la porte",
+    trust_phone_confirm: "📞 Appeler le client avant de préparer", trust_prepay: "Paiement en ligne demandé",
+    no_shows: "commandes non récupérées ou refusées", quarantined_tag: "Quarantaine",
   },
   ar: {
     logout: "خروج", name: "الاسم", password: "كلمة السر أو الرمز", login: "دخول",
@@ -63,6 +65,8 @@ const T = {
     cash_refused: "رفضها عند الباب", refunds: "مبالغ يجب إرجاعها", refund_done: "تم الإرجاع",
     customer_told: "تم إعلام الزبون", pay_paid: "مدفوعة إلكترونيا", pay_awaiting_online: "في انتظار الدفع الإلكتروني",
     pay_failed: "فشل الدفع الإلكتروني", pay_collected: "تم قبض النقود", pay_refused: "رفضها عند الباب",
+    trust_phone_confirm: "📞 اتصل بالزبون قبل التحضير", trust_prepay: "طُلب الدفع الإلكتروني",
+    no_shows: "طلبات لم تُستلم أو رُفضت", quarantined_tag: "حجر",
   },
 };
 
@@ -75,6 +79,9 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
+// Pages added by other scripts (growth.js): name -> { load() }, called when their tab opens
+// and when the language changes.
+const PAGES = {};
 const t = (k) => T[state.lang][k] || T.fr[k] || k;
 
 function el(tag, attrs, ...kids) {
@@ -179,6 +186,7 @@ function listen() {
     state.board = JSON.parse(e.data);
     renderBoard(); renderStatus(); renderAlerts(); loadRefunds();
     if (state.tab === "conversations") loadConversations();
+    if (PAGES[state.tab] && PAGES[state.tab].live) PAGES[state.tab].live();
   });
   // EventSource reconnects by itself; a 401 means the session ended.
   es.onerror = async () => { const r = await fetch("/api/me"); if (r.status === 401) showLogin(t("session_over")); };
@@ -204,10 +212,11 @@ function renderAlerts() {
     "⚠ " + x.name + " " + t("handoff_alert") + " ",
     el("button", { type: "button", onclick: () => { switchTab("conversations"); openConversation(x.customer_id); } }, t("open")))));
   box.classList.toggle("hidden", a.length === 0);
-  const badge = $("unread-badge");
-  const n = (state.board && state.board.unread) || 0;
-  badge.textContent = n;
-  badge.classList.toggle("hidden", n === 0);
+  for (const [id, n] of [["unread-badge", state.board && state.board.unread], ["quarantine-badge", state.board && state.board.quarantined]]) {
+    const badge = $(id);
+    badge.textContent = n || 0;
+    badge.classList.toggle("hidden", !n);
+  }
 }
 
 function column(status) {
@@ -246,6 +255,10 @@ function card(o) {
     o.address ? el("div", { class: "muted" }, o.address) : null,
     el("ul", {}, o.items.map((i) => el("li", {}, i))),
     el("div", {}, el("strong", {}, o.total + " DA"), o.eta_local ? " · " + t("eta") + " " + o.eta_local : ""),
+    o.trust_check && !["delivered", "cancelled", "rejected"].includes(o.status)
+      ? el("div", { class: "trust-tag", "data-trust": o.trust_check },
+          t("trust_" + o.trust_check) + " (" + o.no_shows + " " + t("no_shows") + ")")
+      : null,
     o.payment_status && o.payment_status !== "pending"
       ? el("div", { class: "muted", "data-payment": o.payment_status }, t("pay_" + o.payment_status))
       : null,
@@ -330,7 +343,8 @@ async function loadConversations() {
     el("div", { class: "grow" },
       el("div", { class: "cname" }, c.name, " ",
         c.handoff_requested ? el("span", { class: "tag" }, t("wants_human")) : null,
-        c.bot_paused ? el("span", { class: "tag" }, "⏸") : null),
+        c.bot_paused ? el("span", { class: "tag" }, "⏸") : null,
+        c.quarantined ? el("span", { class: "tag", "data-quarantined": c.customer_id }, t("quarantined_tag")) : null),
       el("div", { class: "preview" }, c.last_message || "")))));
   if (state.conv) openConversation(state.conv, true);
 }
@@ -479,11 +493,13 @@ function switchTab(name) {
   for (const p of document.querySelectorAll(".tabpane")) p.classList.toggle("hidden", p.id !== "tab-" + name);
   if (name === "conversations") loadConversations();
   if (name === "menu" || name === "new-order") loadMenu();
+  if (PAGES[name]) PAGES[name].load();
 }
 
 function renderAll() {
   renderBoard(); renderStatus(); renderAlerts(); renderMenu(); renderOrderForm();
   if (state.tab === "conversations" && state.me) loadConversations();
+  if (PAGES[state.tab] && state.me) PAGES[state.tab].load();
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
