@@ -3,11 +3,9 @@
 //! stand-in. A screenshot of the board is left in `<target>/artefacts/board.png`.
 
 use resto_e2e::browser::{artefacts_dir, Browser};
-use resto_e2e::console::{add_staff, import_menu};
+use resto_e2e::console::{open_shop, SHOP_PHONE as PHONE};
 use resto_e2e::fake_graph::FakeGraph;
 use resto_e2e::{fixture, wait_until, Edge, Relay};
-
-const PHONE: &str = "109876543210987";
 
 struct Shop {
     graph: FakeGraph,
@@ -18,14 +16,7 @@ struct Shop {
 
 impl Shop {
     fn open() -> Shop {
-        let graph = FakeGraph::start();
-        let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
-        let (node, secret) = relay.enroll_node("pizzeria");
-        relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
-        let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-        import_menu(&edge);
-        add_staff(&edge, "karim", "owner", "owner-secret-1");
-        add_staff(&edge, "amina", "staff", "4821");
+        let (graph, relay, edge) = open_shop();
         Shop {
             graph,
             relay,

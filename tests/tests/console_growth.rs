@@ -2,45 +2,15 @@
 //! is what the bot answers from, the funnel page's JSON, CSV and SVG agree with what customers
 //! did, and a QR code made in the console is printed as a card and attributes its scans.
 
-use resto_e2e::console::{add_staff, import_menu, ConsoleClient};
-use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{wa_texts, wait_until, Edge, Relay};
+use resto_e2e::console::{open_shop as shop, sent_to as replies_to, ConsoleClient, SHOP_PHONE};
+use resto_e2e::{wa_texts, wait_until};
 use serde_json::json;
-
-const PHONE: &str = "109876543210987";
-
-fn shop() -> (FakeGraph, Relay, Edge) {
-    let graph = FakeGraph::start();
-    let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
-    let (node, secret) = relay.enroll_node("pizzeria");
-    relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
-    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    import_menu(&edge);
-    add_staff(&edge, "karim", "owner", "owner-secret-1");
-    add_staff(&edge, "amina", "staff", "4821");
-    (graph, relay, edge)
-}
-
-fn logged_in(edge: &Edge, name: &str, password: &str) -> ConsoleClient {
-    let mut c = ConsoleClient::new(edge);
-    assert_eq!(c.login(name, password).status, 200);
-    c
-}
-
-fn replies_to(graph: &FakeGraph, to: &str) -> Vec<String> {
-    graph
-        .received()
-        .iter()
-        .filter(|r| r.body["to"] == to)
-        .map(|r| r.body.to_string())
-        .collect()
-}
 
 #[test]
 fn an_faq_entry_the_owner_adds_in_the_console_is_answered_to_a_darija_question_and_removed_again() {
     let (graph, relay, edge) = shop();
-    let owner = logged_in(&edge, "karim", "owner-secret-1");
-    let staff = logged_in(&edge, "amina", "4821");
+    let owner = ConsoleClient::logged_in(&edge, "karim", "owner-secret-1");
+    let staff = ConsoleClient::logged_in(&edge, "amina", "4821");
     let before = owner.get("/api/faq").body["entries"]
         .as_array()
         .map(Vec::len)
@@ -73,7 +43,7 @@ fn an_faq_entry_the_owner_adds_in_the_console_is_answered_to_a_darija_question_a
 
     // A customer asks in Darija: the bot answers with the owner's new entry, in French.
     let ali = "213661000201";
-    relay.post_signed(&wa_texts(PHONE, ali, 0, &["3andkom parking?"]));
+    relay.post_signed(&wa_texts(SHOP_PHONE, ali, 0, &["3andkom parking?"]));
     wait_until(60, "the parking answer reached the customer", || {
         replies_to(&graph, ali)
             .iter()
@@ -111,8 +81,8 @@ fn an_faq_entry_the_owner_adds_in_the_console_is_answered_to_a_darija_question_a
 #[test]
 fn a_table_card_made_in_the_console_is_printable_and_its_scans_show_in_the_funnel_page() {
     let (graph, relay, edge) = shop();
-    let owner = logged_in(&edge, "karim", "owner-secret-1");
-    let staff = logged_in(&edge, "amina", "4821");
+    let owner = ConsoleClient::logged_in(&edge, "karim", "owner-secret-1");
+    let staff = ConsoleClient::logged_in(&edge, "amina", "4821");
 
     let cards = owner.get("/api/qr").body;
     assert_eq!(cards["default_account"], "+213550000000", "{cards}");
@@ -160,7 +130,7 @@ fn a_table_card_made_in_the_console_is_printable_and_its_scans_show_in_the_funne
         ("213661000302", "menu table 4"),
         ("213661000303", "salam"),
     ] {
-        relay.post_signed(&wa_texts(PHONE, from, 0, &[text]));
+        relay.post_signed(&wa_texts(SHOP_PHONE, from, 0, &[text]));
         wait_until(60, &format!("{from} was answered"), || {
             !replies_to(&graph, from).is_empty()
         });

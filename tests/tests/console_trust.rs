@@ -3,12 +3,10 @@
 //! the owner alone reads the security log and sets the no-show policy, whose "call before
 //! preparing" reaches the board.
 
-use resto_e2e::console::{add_staff, import_menu, ConsoleClient};
+use resto_e2e::console::{open_shop, sent_to, ConsoleClient, SHOP_PHONE};
 use resto_e2e::fake_graph::FakeGraph;
 use resto_e2e::{wa_texts, wait_until, Edge, Relay};
 use serde_json::{json, Value};
-
-const PHONE: &str = "109876543210987";
 
 struct Shop {
     graph: FakeGraph,
@@ -19,14 +17,7 @@ struct Shop {
 
 impl Shop {
     fn open() -> Shop {
-        let graph = FakeGraph::start();
-        let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
-        let (node, secret) = relay.enroll_node("pizzeria");
-        relay.add_route_with_token("wa", PHONE, &node, "EAAG-fake-token");
-        let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-        import_menu(&edge);
-        add_staff(&edge, "karim", "owner", "owner-secret-1");
-        add_staff(&edge, "amina", "staff", "4821");
+        let (graph, relay, edge) = open_shop();
         Shop {
             graph,
             relay,
@@ -36,12 +27,7 @@ impl Shop {
     }
 
     fn replies_to(&self, to: &str) -> Vec<String> {
-        self.graph
-            .received()
-            .iter()
-            .filter(|r| r.body["to"] == to)
-            .map(|r| r.body.to_string())
-            .collect()
+        sent_to(&self.graph, to)
     }
 
     /// `from` writes `text`; returns once the edge has stored it.
@@ -49,7 +35,7 @@ impl Shop {
         self.sent += 1;
         let (status, _) = self
             .relay
-            .post_signed(&wa_texts(PHONE, from, self.sent, &[text]));
+            .post_signed(&wa_texts(SHOP_PHONE, from, self.sent, &[text]));
         assert_eq!(status, 200);
         let wamid = format!("wamid.{from}.{}", self.sent);
         wait_until(60, &format!("{text:?} reached the edge"), || {
@@ -85,12 +71,6 @@ impl Shop {
     }
 }
 
-fn logged_in(edge: &Edge, name: &str, password: &str) -> ConsoleClient {
-    let mut c = ConsoleClient::new(edge);
-    assert_eq!(c.login(name, password).status, 200);
-    c
-}
-
 fn customer_id(edge: &Edge, wa_id: &str) -> i64 {
     edge.count(&format!(
         "SELECT id FROM customers WHERE provider = 'wa' AND user_id = '{wa_id}'"
@@ -104,7 +84,7 @@ fn staff_see_why_a_flooding_customer_is_quarantined_and_release_them_so_the_bot_
     for _ in 0..5 {
         shop.customer_says(spam, "GAGNEZ UN IPHONE GRATUIT ICI");
     }
-    let staff = logged_in(&shop.edge, "amina", "4821");
+    let staff = ConsoleClient::logged_in(&shop.edge, "amina", "4821");
     let list = staff.get("/api/quarantines");
     assert_eq!(list.status, 200, "{:?}", list.body);
     let q = &list.body["quarantines"];
@@ -147,7 +127,7 @@ fn staff_see_why_a_flooding_customer_is_quarantined_and_release_them_so_the_bot_
         shop.replies_to(spam).len() > answered
     });
 
-    let owner = logged_in(&shop.edge, "karim", "owner-secret-1");
+    let owner = ConsoleClient::logged_in(&shop.edge, "karim", "owner-secret-1");
     let log = owner.get("/api/security-events").body;
     let kinds: Vec<(&str, &str)> = log["events"]
         .as_array()
@@ -197,8 +177,8 @@ fn staff_see_why_a_flooding_customer_is_quarantined_and_release_them_so_the_bot_
 fn the_owner_sets_the_no_show_rule_and_the_next_order_of_a_customer_over_it_says_call_before_preparing(
 ) {
     let mut shop = Shop::open();
-    let owner = logged_in(&shop.edge, "karim", "owner-secret-1");
-    let staff = logged_in(&shop.edge, "amina", "4821");
+    let owner = ConsoleClient::logged_in(&shop.edge, "karim", "owner-secret-1");
+    let staff = ConsoleClient::logged_in(&shop.edge, "amina", "4821");
     let policy = owner.get("/api/trust-policy").body["policy"].clone();
     assert_eq!(policy["noshow_threshold"], 2, "{policy}");
 

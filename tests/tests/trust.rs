@@ -4,20 +4,12 @@
 //! by the relay but every message is still delivered; FAQ questions in Darija and Arabic get
 //! the owner's answers in the customer's language.
 
+use resto_e2e::console::sent_to;
 use resto_e2e::fake_graph::FakeGraph;
 use resto_e2e::{program, wa_texts, wait_until, Edge, Relay};
 use std::process::Command;
 
 const PHONE: &str = "109876543210987";
-
-fn sent_to(graph: &FakeGraph, to: &str) -> Vec<String> {
-    graph
-        .received()
-        .iter()
-        .filter(|r| r.body["to"].as_str() == Some(to))
-        .map(|r| r.body.to_string())
-        .collect()
-}
 
 fn edge_cli(edge: &Edge, args: &[&str]) -> std::process::Output {
     Command::new(program("resto-edge"))
