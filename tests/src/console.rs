@@ -32,34 +32,6 @@ pub fn add_staff(edge: &Edge, name: &str, role: &str, password: &str) {
     );
 }
 
-/// The WhatsApp phone number id the shop's route answers for.
-pub const SHOP_PHONE: &str = "109876543210987";
-
-/// A restaurant ready for console tests: the Graph stand-in, a relay routing WhatsApp to it
-/// (with a page token), an edge with the demo menu, owner `karim` (password
-/// `owner-secret-1`) and staff `amina` (PIN `4821`).
-pub fn open_shop() -> (crate::fake_graph::FakeGraph, crate::Relay, Edge) {
-    let graph = crate::fake_graph::FakeGraph::start();
-    let relay = crate::Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
-    let (node, secret) = relay.enroll_node("pizzeria");
-    relay.add_route_with_token("wa", SHOP_PHONE, &node, "EAAG-fake-token");
-    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    import_menu(&edge);
-    add_staff(&edge, "karim", "owner", "owner-secret-1");
-    add_staff(&edge, "amina", "staff", "4821");
-    (graph, relay, edge)
-}
-
-/// The bodies Graph was asked to send to `to`, as JSON text.
-pub fn sent_to(graph: &crate::fake_graph::FakeGraph, to: &str) -> Vec<String> {
-    graph
-        .received()
-        .iter()
-        .filter(|r| r.body["to"] == to)
-        .map(|r| r.body.to_string())
-        .collect()
-}
-
 pub struct Response {
     pub status: u16,
     pub body: serde_json::Value,

@@ -6,6 +6,7 @@ pub mod console;
 pub mod cut_proxy;
 pub mod fake_chargily;
 pub mod fake_graph;
+pub mod shop;
 
 use rusqlite::{Connection, OpenFlags};
 use std::net::TcpListener;

@@ -3,78 +3,8 @@
 //! stand-in. A screenshot of the board is left in `<target>/artefacts/board.png`.
 
 use resto_e2e::browser::{artefacts_dir, Browser};
-use resto_e2e::console::{open_shop, SHOP_PHONE as PHONE};
-use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{fixture, wait_until, Edge, Relay};
-
-struct Shop {
-    graph: FakeGraph,
-    relay: Relay,
-    edge: Edge,
-    wamid: u32,
-}
-
-impl Shop {
-    fn open() -> Shop {
-        let (graph, relay, edge) = open_shop();
-        Shop {
-            graph,
-            relay,
-            edge,
-            wamid: 0,
-        }
-    }
-
-    /// Texts Graph was asked to send to `to`.
-    fn texts_to(&self, to: &str) -> Vec<String> {
-        self.graph
-            .received()
-            .iter()
-            .filter(|r| r.body["to"] == to)
-            .map(|r| {
-                let b = &r.body;
-                b["text"]["body"]
-                    .as_str()
-                    .or_else(|| b["interactive"]["body"]["text"].as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect()
-    }
-
-    /// The customer `from` writes `text`; returns once the bot (or nobody, if paused) has
-    /// dealt with it and `replies` answers to them reached Graph.
-    fn customer_says(&mut self, from: &str, name: &str, text: &str, replies: usize) {
-        self.wamid += 1;
-        let wamid = format!("wamid.browser.{from}.{}", self.wamid);
-        let body = serde_json::json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "213555010000", "phone_number_id": PHONE},
-                "contacts": [{"profile": {"name": name}, "wa_id": from}],
-                "messages": [{"from": from, "id": wamid, "timestamp": "1795199400",
-                              "type": "text", "text": {"body": text}}]
-            }}]}]
-        });
-        let (status, _) = self
-            .relay
-            .post_signed(serde_json::to_vec(&body).expect("json").as_slice());
-        assert_eq!(status, 200);
-        wait_until(60, &format!("{text:?} was handled"), || {
-            self.edge.count(&format!(
-                "SELECT count(*) FROM inbound_messages WHERE msg_id = '{wamid}'"
-            )) == 1
-                && self.texts_to(from).len() >= replies
-        });
-    }
-
-    fn wait_for_text_to(&self, to: &str, what: &str, needle: &str) {
-        wait_until(60, what, || {
-            self.texts_to(to).iter().any(|t| t.contains(needle))
-        });
-    }
-}
+use resto_e2e::shop::Shop;
+use resto_e2e::{fixture, wait_until};
 
 fn login(b: &mut Browser, shop: &Shop, name: &str, password: &str) {
     b.goto(&format!("http://{}/", shop.edge.console));

@@ -2,13 +2,16 @@
 //! is what the bot answers from, the funnel page's JSON, CSV and SVG agree with what customers
 //! did, and a QR code made in the console is printed as a card and attributes its scans.
 
-use resto_e2e::console::{open_shop as shop, sent_to as replies_to, ConsoleClient, SHOP_PHONE};
+use resto_e2e::console::ConsoleClient;
+use resto_e2e::shop::{sent_to as replies_to, Shop, SHOP_PHONE};
 use resto_e2e::{wa_texts, wait_until};
 use serde_json::json;
 
 #[test]
 fn an_faq_entry_the_owner_adds_in_the_console_is_answered_to_a_darija_question_and_removed_again() {
-    let (graph, relay, edge) = shop();
+    let Shop {
+        graph, relay, edge, ..
+    } = Shop::open();
     let owner = ConsoleClient::logged_in(&edge, "karim", "owner-secret-1");
     let staff = ConsoleClient::logged_in(&edge, "amina", "4821");
     let before = owner.get("/api/faq").body["entries"]
@@ -80,7 +83,9 @@ fn an_faq_entry_the_owner_adds_in_the_console_is_answered_to_a_darija_question_a
 
 #[test]
 fn a_table_card_made_in_the_console_is_printable_and_its_scans_show_in_the_funnel_page() {
-    let (graph, relay, edge) = shop();
+    let Shop {
+        graph, relay, edge, ..
+    } = Shop::open();
     let owner = ConsoleClient::logged_in(&edge, "karim", "owner-secret-1");
     let staff = ConsoleClient::logged_in(&edge, "amina", "4821");
 

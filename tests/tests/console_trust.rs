@@ -3,73 +3,10 @@
 //! the owner alone reads the security log and sets the no-show policy, whose "call before
 //! preparing" reaches the board.
 
-use resto_e2e::console::{open_shop, sent_to, ConsoleClient, SHOP_PHONE};
-use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{wa_texts, wait_until, Edge, Relay};
+use resto_e2e::console::ConsoleClient;
+use resto_e2e::shop::Shop;
+use resto_e2e::{wait_until, Edge};
 use serde_json::{json, Value};
-
-struct Shop {
-    graph: FakeGraph,
-    relay: Relay,
-    edge: Edge,
-    sent: usize,
-}
-
-impl Shop {
-    fn open() -> Shop {
-        let (graph, relay, edge) = open_shop();
-        Shop {
-            graph,
-            relay,
-            edge,
-            sent: 0,
-        }
-    }
-
-    fn replies_to(&self, to: &str) -> Vec<String> {
-        sent_to(&self.graph, to)
-    }
-
-    /// `from` writes `text`; returns once the edge has stored it.
-    fn customer_says(&mut self, from: &str, text: &str) {
-        self.sent += 1;
-        let (status, _) = self
-            .relay
-            .post_signed(&wa_texts(SHOP_PHONE, from, self.sent, &[text]));
-        assert_eq!(status, 200);
-        let wamid = format!("wamid.{from}.{}", self.sent);
-        wait_until(60, &format!("{text:?} reached the edge"), || {
-            self.edge.count(&format!(
-                "SELECT count(*) FROM inbound_messages WHERE msg_id = '{wamid}'"
-            )) == 1
-        });
-    }
-
-    /// A full cash-on-delivery order over WhatsApp; returns the order's id.
-    fn whatsapp_order(&mut self, from: &str) -> i64 {
-        let before = self.edge.count("SELECT count(*) FROM orders");
-        for line in [
-            "Bonjour",
-            "2 tacos",
-            "commander",
-            "livraison",
-            "Bab Ezzouar",
-            "12 rue des Frères Bouadou, bâtiment B",
-            "espèces",
-            "oui",
-        ] {
-            let answers = self.replies_to(from).len();
-            self.customer_says(from, line);
-            wait_until(60, &format!("the bot answered {line:?}"), || {
-                self.replies_to(from).len() > answers
-            });
-        }
-        wait_until(60, "the order was placed", || {
-            self.edge.count("SELECT count(*) FROM orders") == before + 1
-        });
-        self.edge.count("SELECT max(id) FROM orders")
-    }
-}
 
 fn customer_id(edge: &Edge, wa_id: &str) -> i64 {
     edge.count(&format!(
@@ -82,7 +19,7 @@ fn staff_see_why_a_flooding_customer_is_quarantined_and_release_them_so_the_bot_
     let mut shop = Shop::open();
     let spam = "213661000101";
     for _ in 0..5 {
-        shop.customer_says(spam, "GAGNEZ UN IPHONE GRATUIT ICI");
+        shop.customer_says(spam, "Client", "GAGNEZ UN IPHONE GRATUIT ICI", 0);
     }
     let staff = ConsoleClient::logged_in(&shop.edge, "amina", "4821");
     let list = staff.get("/api/quarantines");
@@ -122,7 +59,7 @@ fn staff_see_why_a_flooding_customer_is_quarantined_and_release_them_so_the_bot_
     assert_eq!(staff.get("/api/quarantines").body["quarantines"], json!([]));
 
     let answered = shop.replies_to(spam).len();
-    shop.customer_says(spam, "menu");
+    shop.customer_says(spam, "Client", "menu", 0);
     wait_until(60, "the released customer is answered again", || {
         shop.replies_to(spam).len() > answered
     });
@@ -205,7 +142,7 @@ fn the_owner_sets_the_no_show_rule_and_the_next_order_of_a_customer_over_it_says
 
     // A first order refused at the door…
     let samir = "213661000102";
-    let first = shop.whatsapp_order(samir);
+    let first = shop.whatsapp_order(samir, "Samir");
     for to in ["accepted", "preparing", "ready", "out_for_delivery"] {
         let r = staff.post(&format!("/api/orders/{first}/status"), json!({"to": to}));
         assert_eq!(r.status, 200, "{to}: {:?}", r.body);
@@ -227,7 +164,7 @@ fn the_owner_sets_the_no_show_rule_and_the_next_order_of_a_customer_over_it_says
     assert!(card(&board, first)["trust_check"].is_null(), "{board}");
 
     // …so the next one is marked for a phone call before it is prepared.
-    let second = shop.whatsapp_order(samir);
+    let second = shop.whatsapp_order(samir, "Samir");
     wait_until(60, "the customer was told the restaurant will call", || {
         shop.replies_to(samir)
             .iter()

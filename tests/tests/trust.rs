@@ -4,8 +4,8 @@
 //! by the relay but every message is still delivered; FAQ questions in Darija and Arabic get
 //! the owner's answers in the customer's language.
 
-use resto_e2e::console::sent_to;
 use resto_e2e::fake_graph::FakeGraph;
+use resto_e2e::shop::sent_to;
 use resto_e2e::{program, wa_texts, wait_until, Edge, Relay};
 use std::process::Command;
 
