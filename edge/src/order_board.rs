@@ -2,14 +2,10 @@
 //! are written in the caller's transaction: either both happen or neither. Payment code hooks
 //! in here (refund on cancel, collected on delivery).
 
-use crate::chat::queue_message;
 use crate::menu::Lang;
 use crate::order_notice::{self, Notice};
 use crate::orders::OrderStatus;
-use crate::transcript;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use resto_sync::outbound::{OutgoingMessage, SendMessage};
-use resto_sync::Provider;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
@@ -41,26 +37,20 @@ pub struct Moved {
 struct OrderRow {
     number: String,
     status: OrderStatus,
-    customer_id: i64,
     pickup: bool,
     eta: Option<String>,
-    lang: String,
-    source: String,
 }
 
 fn load(tx: &Connection, order_id: i64) -> Result<OrderRow, BoardError> {
     tx.query_row(
-        "SELECT number, status, customer_id, fulfilment, eta, lang, source FROM orders WHERE id = ?1",
+        "SELECT number, status, fulfilment, eta FROM orders WHERE id = ?1",
         params![order_id],
         |r| {
             Ok(OrderRow {
                 number: r.get(0)?,
                 status: OrderStatus::parse(&r.get::<_, String>(1)?).unwrap_or(OrderStatus::New),
-                customer_id: r.get(2)?,
-                pickup: r.get::<_, String>(3)? == "pickup",
-                eta: r.get(4)?,
-                lang: r.get(5)?,
-                source: r.get(6)?,
+                pickup: r.get::<_, String>(2)? == "pickup",
+                eta: r.get(3)?,
             })
         },
     )
@@ -146,7 +136,12 @@ pub fn move_order(
         reason,
     };
     let notified = match order_notice::render(&notice, Lang::Fr) {
-        Some(_) => notify(tx, &o, |lang| order_notice::render(&notice, lang), &at)?,
+        Some(_) => notify(
+            tx,
+            order_id,
+            |lang| order_notice::render(&notice, lang),
+            &at,
+        )?,
         None => false,
     };
     tracing::info!(order = %o.number, from = o.status.as_str(), to = to.as_str(), notified, "order moved");
@@ -189,7 +184,7 @@ pub fn set_eta(
         let hhmm = local_hhmm(restaurant_offset(tx)?, &eta).unwrap_or_default();
         notify(
             tx,
-            &o,
+            order_id,
             |lang| Some(order_notice::eta_changed(&o.number, &hhmm, lang)),
             &at,
         )?;
@@ -201,41 +196,17 @@ pub fn set_eta(
 /// order's). Counter and phone orders have no chat to write to.
 fn notify(
     tx: &Transaction<'_>,
-    o: &OrderRow,
+    order_id: i64,
     text: impl Fn(Lang) -> Option<String>,
     at: &str,
 ) -> Result<bool, BoardError> {
-    if Provider::parse(&o.source).is_none() {
-        return Ok(false);
-    }
-    let (provider, account_id, user_id, lang): (String, String, String, Option<String>) = tx
-        .query_row(
-            "SELECT provider, account_id, user_id, lang FROM customers WHERE id = ?1",
-            params![o.customer_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-    let lang = lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&o.lang))
-        .unwrap_or(Lang::Fr);
-    let (Some(provider), Some(text)) = (Provider::parse(&provider), text(lang)) else {
+    let Some(order) = crate::notice::order(tx, order_id)? else {
         return Ok(false);
     };
-    let message = OutgoingMessage::Text { text };
-    queue_message(
-        tx,
-        &SendMessage {
-            provider,
-            account_id,
-            to: user_id,
-            correlation_id: None,
-            message: message.clone(),
-        },
-        at,
-    )?;
-    transcript::record_out(tx, o.customer_id, "restaurant", &message, at)?;
-    Ok(true)
+    let Some(text) = text(order.lang) else {
+        return Ok(false);
+    };
+    Ok(crate::notice::tell(tx, &order, text, at)?)
 }
 
 /// An order as the board shows it.

@@ -299,12 +299,10 @@ pub fn security_event(
     detail: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
+    // Refused logins and requests look like attacks: warn, and keep them in the same log as
+    // the trust decisions so the owner reads one security page.
     tracing::warn!(kind, detail, "security event");
-    c.execute(
-        "INSERT INTO security_events (at, kind, detail) VALUES (?1, ?2, ?3)",
-        params![ts(now), kind, detail],
-    )?;
-    Ok(())
+    crate::trust::record_event(c, now, kind, "", None, detail)
 }
 
 /// Verified against when the name is unknown, so that the answer takes as long as for a

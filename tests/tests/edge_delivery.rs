@@ -122,6 +122,13 @@ fn a_late_cash_delivery_tells_the_customer_the_new_time_and_is_counted_late() {
         e.one::<String>("SELECT delivery_issue FROM orders"),
         "courier_delayed"
     );
+    assert!(
+        e.one::<String>(
+            "SELECT body FROM transcript WHERE author = 'restaurant' ORDER BY id DESC LIMIT 1"
+        )
+        .contains("12:50"),
+        "staff see in the conversation what the customer was told"
+    );
 
     let risky = delivery::at_risk(&e.c, noon() + Duration::minutes(40), 15).unwrap();
     assert_eq!(risky.len(), 1);
