@@ -368,6 +368,13 @@ fn the_owner_releases_a_spammer_adds_an_faq_answer_reads_the_funnel_and_prints_a
         "the release in the security log",
         "document.querySelector('#security-log [data-event=released]')",
     );
+    let log = b.text("#security-log");
+    assert!(
+        log.contains("Libéré")
+            && log.contains("Mis en quarantaine")
+            && log.contains("Même message répété"),
+        "the log reads in the staff's language: {log}"
+    );
     assert_eq!(
         shop.edge.count(
             "SELECT count(*) FROM quarantines WHERE released_by = 'karim' AND released_at IS NOT NULL"
@@ -444,6 +451,15 @@ fn the_owner_releases_a_spammer_adds_an_faq_answer_reads_the_funnel_and_prints_a
         "the console again",
         "!document.getElementById('app-view').classList.contains('hidden')",
     );
+    // The owner's pages speak Arabic too, right to left.
+    b.click("#lang-toggle");
+    b.click("[data-tab=security]");
+    b.wait_for(
+        "the Arabic security page",
+        "document.documentElement.dir === 'rtl' && document.querySelector('[data-tab=faq]').textContent === 'الأسئلة' \
+         && document.querySelector('#policy-form').innerText.includes('أقصى عدد رسائل في الدقيقة')",
+    );
+    b.screenshot(&artefacts_dir().join("security-ar.png"));
     b.click("#logout");
     login(&mut b, &shop, "amina", "4821");
     b.wait_for("the staff role", "document.body.dataset.role === 'staff'");

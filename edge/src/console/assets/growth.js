@@ -18,6 +18,11 @@ Object.assign(T.fr, {
   p_quarantine_minutes: "Libération auto après (min, 0 = manuelle)", p_faq_min_score: "Confiance FAQ minimale (0–1)",
   a_none: "Aucune", a_phone_confirm: "Appeler avant de préparer", a_prepay: "Paiement en ligne d'avance",
   at: "Quand", kind: "Quoi", detail: "Détail",
+  k_quarantined: "Mis en quarantaine", k_released: "Libéré", k_message_ignored: "Message ignoré (quarantaine)",
+  k_checkout_rule: "Règle à la commande", k_policy_changed: "Règles modifiées", k_csrf_refused: "Requête sans jeton refusée",
+  k_scope_refused: "Accès propriétaire refusé", k_account_locked: "Compte bloqué", k_login_failed: "Mot de passe erroné",
+  k_login_unknown_name: "Nom inconnu", k_login_while_locked: "Connexion à un compte bloqué",
+  r_expired: "Libération automatique", r_phone_confirm: "Appeler avant de préparer", r_prepay: "Paiement en ligne d'avance",
   faq_try: "Tester", faq_try_placeholder: "Une question de client, ex. « wa9tach tsakro ? »",
   faq_new: "Nouvelle question", q_fr: "Question (FR)", q_ar: "Question (AR)", a_fr: "Réponse (FR)", a_ar: "Réponse (AR)",
   keywords: "Mots-clés (séparés par des virgules, Darija en lettres latines)", delete: "Supprimer",
@@ -47,6 +52,11 @@ Object.assign(T.ar, {
   p_quarantine_minutes: "إطلاق تلقائي بعد (دقيقة، 0 = يدوي)", p_faq_min_score: "أدنى ثقة للأسئلة (0–1)",
   a_none: "لا شيء", a_phone_confirm: "الاتصال قبل التحضير", a_prepay: "الدفع الإلكتروني مسبقا",
   at: "متى", kind: "ماذا", detail: "تفاصيل",
+  k_quarantined: "وُضع في الحجر", k_released: "أُطلق", k_message_ignored: "رسالة متجاهلة (حجر)",
+  k_checkout_rule: "قاعدة عند الطلب", k_policy_changed: "تغيير القواعد", k_csrf_refused: "طلب بدون رمز مرفوض",
+  k_scope_refused: "وصول المالك مرفوض", k_account_locked: "حساب مقفل", k_login_failed: "كلمة سر خاطئة",
+  k_login_unknown_name: "اسم غير معروف", k_login_while_locked: "دخول لحساب مقفل",
+  r_expired: "إطلاق تلقائي", r_phone_confirm: "الاتصال قبل التحضير", r_prepay: "الدفع الإلكتروني مسبقا",
   faq_try: "تجربة", faq_try_placeholder: "سؤال زبون، مثلا « وقتاش تسكرو؟ »",
   faq_new: "سؤال جديد", q_fr: "السؤال (فرنسية)", q_ar: "السؤال (عربية)", a_fr: "الجواب (فرنسية)", a_ar: "الجواب (عربية)",
   keywords: "كلمات مفتاحية (مفصولة بفواصل)", delete: "حذف",
@@ -63,6 +73,8 @@ Object.assign(T.ar, {
 });
 
 const isOwner = () => state.me && state.me.role === "owner";
+// A label for a stored code (event kind, reason), or the code itself when there is none.
+const label = (prefix, code) => (code ? T[state.lang][prefix + code] || T.fr[prefix + code] || code : "");
 
 // ---- security: quarantines, policy, log -----------------------------------------------------
 async function loadQuarantines() {
@@ -72,7 +84,7 @@ async function loadQuarantines() {
   $("quarantines").replaceChildren(...(list.length === 0 ? [el("li", { class: "muted" }, t("nobody_quarantined"))] : list.map((q) =>
     el("li", { "data-quarantine": q.customer_id },
       el("strong", {}, q.display_name || q.user_id), el("span", { class: "muted" }, SOURCES[q.provider] + " " + q.user_id),
-      el("span", { class: "trust-tag", "data-reason": q.reason }, t("r_" + q.reason)),
+      el("span", { class: "trust-tag", "data-reason": q.reason }, label("r_", q.reason)),
       el("span", {}, q.detail),
       el("span", { class: "muted" }, t("since") + " " + localTime(q.since) + " · " + (q.until ? t("until") + " " + localTime(q.until) : t("until_release"))),
       el("button", { type: "button", class: "secondary", "data-release": q.customer_id, onclick: async () => {
@@ -112,7 +124,8 @@ async function loadSecurityLog() {
   $("security-log").replaceChildren(
     el("tr", {}, el("th", {}, t("at")), el("th", {}, t("kind")), el("th", {}, t("reason")), el("th", {}, t("detail"))),
     ...r.data.events.map((e) => el("tr", { "data-event": e.kind },
-      el("td", {}, new Date(e.at).toLocaleString("fr-FR")), el("td", {}, e.kind), el("td", {}, e.reason), el("td", {}, e.detail))));
+      el("td", {}, new Date(e.at).toLocaleString("fr-FR")), el("td", {}, label("k_", e.kind)),
+      el("td", {}, label("r_", e.reason)), el("td", {}, e.detail))));
 }
 
 PAGES.security = {
