@@ -4,6 +4,7 @@
 //! same transaction: reply rows, order and cursor commit together or not at all.
 
 use crate::chat::{self, Kit};
+use crate::store::Cached;
 use chrono::{DateTime, Utc};
 use resto_sync::{Event, EventKind, InboundMessage, MessageStatus};
 use rusqlite::{params, Connection, Transaction};
@@ -28,7 +29,7 @@ pub fn apply_batch(
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut kit: Option<Kit> = None;
     for ev in events {
-        let fresh = tx.execute(
+        let fresh = tx.run(
             "INSERT OR IGNORE INTO applied_events (event_id, seq, applied_at) VALUES (?1, ?2, ?3)",
             params![ev.id, ev.seq as i64, at],
         )?;
@@ -39,7 +40,7 @@ pub fn apply_batch(
         apply_event(&tx, ev, &mut kit, now)?;
         out.applied += 1;
     }
-    tx.execute(
+    tx.run(
         "UPDATE sync_state SET cursor = max(cursor, ?1), last_sync_at = ?2, offline_since = NULL WHERE id = 1",
         params![next_after as i64, at],
     )?;
@@ -48,7 +49,7 @@ pub fn apply_batch(
         .and_then(|e| DateTime::parse_from_rfc3339(&e.received_at).ok())
     {
         let lag = (now - t.with_timezone(&Utc)).num_milliseconds().max(0);
-        tx.execute(
+        tx.run(
             "UPDATE sync_state SET relay_lag_ms = ?1 WHERE id = 1",
             params![lag],
         )?;
@@ -87,7 +88,7 @@ fn apply_event(
         }
         EventKind::MessageStatus => {
             if let Ok(st) = serde_json::from_value::<MessageStatus>(ev.payload.clone()) {
-                tx.execute(
+                tx.run(
                     "INSERT OR REPLACE INTO message_statuses (msg_id, status, outbox_id, at, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![st.msg_id, st.status, st.outbox_id, st.timestamp, ev.payload.to_string()],
                 )?;
@@ -114,7 +115,7 @@ pub fn on_inbound_message(
     event_id: &str,
     msg: &InboundMessage,
 ) -> rusqlite::Result<bool> {
-    let n = tx.execute(
+    let n = tx.run(
         "INSERT OR IGNORE INTO inbound_messages (provider, msg_id, event_id, user_id, kind, received_at, payload) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -131,7 +132,7 @@ pub fn on_inbound_message(
 }
 
 pub fn cursor(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+    conn.row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
         r.get::<_, i64>(0)
     })
     .map(|c| c as u64)
@@ -180,7 +181,7 @@ mod tests {
         );
         assert_eq!(cursor(&c).unwrap(), 2);
         let n: i64 = c
-            .query_row("SELECT count(*) FROM inbound_messages", [], |r| r.get(0))
+            .row("SELECT count(*) FROM inbound_messages", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 2);
         std::fs::remove_dir_all(dir).ok();

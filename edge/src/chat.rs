@@ -10,6 +10,7 @@ use crate::lexicon::Lexicon;
 use crate::menu::{self, Lang, Menu};
 use crate::orders::{order_number, OrderStatus};
 use crate::places::Places;
+use crate::store::Cached;
 use chrono::{DateTime, Duration, Utc};
 use resto_sync::outbound::SendMessage;
 use resto_sync::InboundMessage;
@@ -31,7 +32,7 @@ pub struct Kit {
 impl Kit {
     pub fn load(tx: &Transaction<'_>) -> rusqlite::Result<Kit> {
         // A store migrated from before the FAQ index has entries but no index yet.
-        let stale: bool = tx.query_row(
+        let stale: bool = tx.row(
             "SELECT (SELECT count(*) FROM faq) != (SELECT count(*) FROM faq_fts)",
             [],
             |r| r.get(0),
@@ -71,20 +72,20 @@ pub fn handle_message(
         tracing::warn!(provider = msg.provider.as_str(), msg_id = %msg.msg_id, "no menu imported yet; message kept without a reply (run `resto-edge menu import`)");
         return Ok(Handled::default());
     };
-    tx.execute(
+    tx.run(
         "INSERT INTO customers (provider, user_id, account_id, display_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT (provider, user_id) DO UPDATE SET account_id = excluded.account_id, \
          display_name = coalesce(excluded.display_name, customers.display_name)",
         params![msg.provider.as_str(), msg.user_id, msg.account_id, msg.user_name, at],
     )?;
-    let (customer_id, lang, lang_explicit): (i64, Option<String>, bool) = tx.query_row(
+    let (customer_id, lang, lang_explicit): (i64, Option<String>, bool) = tx.row(
         "SELECT id, lang, lang_explicit FROM customers WHERE provider = ?1 AND user_id = ?2",
         params![msg.provider.as_str(), msg.user_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     crate::transcript::record_in(tx, customer_id, msg, &at)?;
     let stored: Option<(String, bool, String)> = tx
-        .query_row(
+        .row(
             "SELECT state, bot_paused, last_activity FROM conversations WHERE customer_id = ?1",
             params![customer_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -110,7 +111,7 @@ pub fn handle_message(
         .and_then(|(s, _, _)| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     conv.cart = tx
-        .query_row(
+        .row(
             "SELECT lines FROM carts WHERE customer_id = ?1",
             params![customer_id],
             |r| r.get::<_, String>(0),
@@ -129,7 +130,7 @@ pub fn handle_message(
     };
     if paused {
         // Staff took over: the message waits for them, the bot stays quiet.
-        tx.execute(
+        tx.run(
             "UPDATE conversations SET unread = unread + 1, last_activity = ?2 WHERE customer_id = ?1",
             params![customer_id, at],
         )?;
@@ -139,7 +140,7 @@ pub fn handle_message(
         // A customer whose online payment failed answers "cash" or "link": that is for the
         // order, not a new conversation step.
         if crate::payments::on_customer_text(tx, customer_id, &crate::text::tokens(text), now)? {
-            tx.execute(
+            tx.run(
                 "UPDATE conversations SET unread = unread + 1, last_activity = ?2 WHERE customer_id = ?1",
                 params![customer_id, at],
             )?;
@@ -158,7 +159,7 @@ pub fn handle_message(
         Some(t) => crate::faq::lookup(tx, t, kit.policy.faq_min_score)?,
     };
     let latest_order = tx
-        .query_row(
+        .row(
             "SELECT id, number, status, eta FROM orders WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
             params![customer_id],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?)),
@@ -171,7 +172,7 @@ pub fn handle_message(
     let day = engine::hours::local(&menu.restaurant, now)
         .date()
         .to_string();
-    let daily_seq: i64 = tx.query_row(
+    let daily_seq: i64 = tx.row(
         "SELECT coalesce(max(daily_seq), 0) + 1 FROM orders WHERE day = ?1",
         params![day],
         |r| r.get(0),
@@ -251,7 +252,7 @@ pub fn handle_message(
                     } else {
                         crate::trust::policy::CheckoutRule::Prepay
                     };
-                    tx.execute(
+                    tx.run(
                         "INSERT INTO order_trust_checks (order_id, rule, no_shows, at) VALUES (?1, ?2, ?3, ?4)",
                         params![order_id, applied.as_str(), no_shows, at],
                     )?;
@@ -267,7 +268,7 @@ pub fn handle_message(
                 tracing::info!(provider = msg.provider.as_str(), msg_id = %msg.msg_id, order = %number, total = d.total, "order placed from chat");
             }
             Effect::CancelOrder { order_id } => {
-                let n = tx.execute(
+                let n = tx.run(
                     "UPDATE orders SET status = 'cancelled', cancel_reason = 'cancelled by the customer', updated_at = ?2 WHERE id = ?1 AND status = 'new'",
                     params![order_id, at],
                 )?;
@@ -280,7 +281,7 @@ pub fn handle_message(
             Effect::KeepForStaff => {}
         }
     }
-    tx.execute(
+    tx.run(
         "UPDATE customers SET lang = coalesce(?2, lang), lang_explicit = ?3 WHERE id = ?1",
         params![
             customer_id,
@@ -290,14 +291,14 @@ pub fn handle_message(
     )?;
     let mut state = step.conv.clone();
     let cart = std::mem::take(&mut state.cart);
-    tx.execute(
+    tx.run(
         "INSERT INTO conversations (customer_id, stage, state, handoff_requested, unread, last_activity) VALUES (?1, ?2, ?3, ?4, 1, ?5) \
          ON CONFLICT (customer_id) DO UPDATE SET stage = excluded.stage, state = excluded.state, \
          handoff_requested = max(conversations.handoff_requested, excluded.handoff_requested), \
          unread = conversations.unread + 1, last_activity = excluded.last_activity",
         params![customer_id, state.stage.as_str(), serde_json::to_string(&state).unwrap_or_default(), handoff, at],
     )?;
-    tx.execute(
+    tx.run(
         "INSERT INTO carts (customer_id, lines, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (customer_id) DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at",
         params![customer_id, serde_json::to_string(&cart).unwrap_or_default(), at],
@@ -348,7 +349,7 @@ fn keep_for_staff(
     conv: &Conversation,
     at: &str,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.run(
         "INSERT INTO conversations (customer_id, stage, state, unread, last_activity) VALUES (?1, ?2, ?3, 1, ?4) \
          ON CONFLICT (customer_id) DO UPDATE SET unread = conversations.unread + 1, last_activity = excluded.last_activity",
         params![customer_id, conv.stage.as_str(), serde_json::to_string(conv).unwrap_or_default(), at],
@@ -388,7 +389,7 @@ fn funnel_steps(before: &Conversation, step: &engine::Step) -> Vec<&'static str>
 
 /// Adds a `send_message` row to the outbox (drained to the relay by the sync worker).
 pub fn queue_message(tx: &Transaction<'_>, m: &SendMessage, at: &str) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.run(
         "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'send_message', ?2, ?3)",
         params![
             ulid::Ulid::new().to_string(),
@@ -428,7 +429,7 @@ fn insert_order(
     } else {
         "awaiting_online"
     };
-    tx.execute(
+    tx.run(
         "INSERT INTO orders (number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, address, \
          wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19)",
@@ -437,7 +438,7 @@ fn insert_order(
     )?;
     let order_id = tx.last_insert_rowid();
     for (i, l) in d.lines.iter().enumerate() {
-        tx.execute(
+        tx.run(
             "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price, options, line_total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![order_id, i as i64 + 1, l.sku, l.name, l.qty, l.unit_price, serde_json::to_string(&l.options).unwrap_or_default(), l.unit_price * l.qty as i64],
         )?;

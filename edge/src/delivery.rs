@@ -4,6 +4,7 @@
 
 use crate::engine::say::t;
 use crate::notice::{order, tell};
+use crate::store::Cached;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, Transaction};
 
@@ -34,7 +35,7 @@ pub fn address_unclear(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     let at = ts(now);
-    let n = tx.execute(
+    let n = tx.run(
         "UPDATE orders SET delivery_issue = 'address_unclear', updated_at = ?2 WHERE id = ?1 AND fulfilment = 'delivery' \
          AND status NOT IN ('delivered', 'cancelled', 'rejected')",
         params![order_id, at],
@@ -62,7 +63,7 @@ pub fn courier_delayed(
 ) -> rusqlite::Result<Option<String>> {
     let at = ts(now);
     let eta: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT eta FROM orders WHERE id = ?1 AND status NOT IN ('delivered', 'cancelled', 'rejected')",
             params![order_id],
             |r| r.get(0),
@@ -72,7 +73,7 @@ pub fn courier_delayed(
     let Some(eta) = eta else { return Ok(None) };
     let base = parse(&eta).unwrap_or(now).max(now);
     let new_eta = base + Duration::minutes(extra_minutes as i64);
-    tx.execute(
+    tx.run(
         "UPDATE orders SET eta = ?2, delivery_issue = 'courier_delayed', updated_at = ?3 WHERE id = ?1",
         params![order_id, ts(new_eta), at],
     )?;
@@ -101,7 +102,7 @@ pub fn set_promise(
     promised: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    Ok(tx.execute(
+    Ok(tx.run(
         "UPDATE orders SET promised_at = ?2, eta = ?2, updated_at = ?3 WHERE id = ?1 AND status NOT IN ('delivered', 'cancelled', 'rejected')",
         params![order_id, ts(promised), ts(now)],
     )? == 1)
@@ -113,7 +114,7 @@ pub fn on_delivered(
     order_id: i64,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.run(
         "UPDATE orders SET delivered_at = coalesce(delivered_at, ?2) WHERE id = ?1",
         params![order_id, ts(now)],
     )?;
@@ -135,7 +136,7 @@ pub fn at_risk(
     now: DateTime<Utc>,
     within_minutes: i64,
 ) -> rusqlite::Result<Vec<AtRisk>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT id, number, eta FROM orders INDEXED BY orders_open_by_eta \
          WHERE status NOT IN ('delivered', 'cancelled', 'rejected') AND eta <= ?1 ORDER BY eta",
     )?;
@@ -172,7 +173,7 @@ pub struct Punctuality {
 
 /// Promised vs actual for the orders delivered since `since`.
 pub fn punctuality(conn: &Connection, since: DateTime<Utc>) -> rusqlite::Result<Vec<Punctuality>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT number, day, promised_at, delivered_at FROM orders \
          WHERE delivered_at IS NOT NULL AND delivered_at >= ?1 AND promised_at IS NOT NULL ORDER BY delivered_at",
     )?;

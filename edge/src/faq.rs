@@ -5,6 +5,7 @@
 
 use crate::engine::FaqLookup;
 use crate::menu::{Faq, Names};
+use crate::store::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -100,9 +101,9 @@ fn indexed_body(f: &Faq) -> String {
 
 /// Rebuilds the search index from the `faq` table, in the caller's transaction.
 pub fn reindex(c: &Connection) -> rusqlite::Result<()> {
-    c.execute("DELETE FROM faq_fts", [])?;
+    c.run("DELETE FROM faq_fts", [])?;
     for (pos, f) in list(c)? {
-        c.execute(
+        c.run(
             "INSERT INTO faq_fts (rowid, body) VALUES (?1, ?2)",
             params![pos, indexed_body(&f)],
         )?;
@@ -112,8 +113,9 @@ pub fn reindex(c: &Connection) -> rusqlite::Result<()> {
 
 /// The entries with their positions (the id the owner edits them by).
 pub fn list(c: &Connection) -> rusqlite::Result<Vec<(i64, Faq)>> {
-    let mut st =
-        c.prepare("SELECT position, q_fr, q_ar, a_fr, a_ar, keywords FROM faq ORDER BY position")?;
+    let mut st = c.prepare_cached(
+        "SELECT position, q_fr, q_ar, a_fr, a_ar, keywords FROM faq ORDER BY position",
+    )?;
     let rows = st.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -146,10 +148,10 @@ fn check(f: &Faq) -> Result<(), FaqError> {
 /// Adds an entry at the end; returns its position.
 pub fn add(c: &Connection, f: &Faq) -> Result<i64, FaqError> {
     check(f)?;
-    let pos: i64 = c.query_row("SELECT coalesce(max(position), -1) + 1 FROM faq", [], |r| {
+    let pos: i64 = c.row("SELECT coalesce(max(position), -1) + 1 FROM faq", [], |r| {
         r.get(0)
     })?;
-    c.execute(
+    c.run(
         "INSERT INTO faq (position, q_fr, q_ar, a_fr, a_ar, keywords) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![pos, f.q.fr, f.q.ar, f.a.fr, f.a.ar, serde_json::to_string(&f.keywords).unwrap_or_default()],
     )?;
@@ -159,7 +161,7 @@ pub fn add(c: &Connection, f: &Faq) -> Result<i64, FaqError> {
 
 pub fn update(c: &Connection, position: i64, f: &Faq) -> Result<(), FaqError> {
     check(f)?;
-    let n = c.execute(
+    let n = c.run(
         "UPDATE faq SET q_fr = ?2, q_ar = ?3, a_fr = ?4, a_ar = ?5, keywords = ?6 WHERE position = ?1",
         params![position, f.q.fr, f.q.ar, f.a.fr, f.a.ar, serde_json::to_string(&f.keywords).unwrap_or_default()],
     )?;
@@ -171,7 +173,7 @@ pub fn update(c: &Connection, position: i64, f: &Faq) -> Result<(), FaqError> {
 }
 
 pub fn remove(c: &Connection, position: i64) -> Result<(), FaqError> {
-    if c.execute("DELETE FROM faq WHERE position = ?1", params![position])? == 0 {
+    if c.run("DELETE FROM faq WHERE position = ?1", params![position])? == 0 {
         return Err(FaqError::NoEntry(position));
     }
     reindex(c)?;
@@ -207,7 +209,7 @@ pub fn search(c: &Connection, text: &str) -> rusqlite::Result<Option<Hit>> {
         return Ok(None);
     };
     let best: Option<(i64, f64, String)> = c
-        .query_row(
+        .row(
             "SELECT rowid, bm25(faq_fts), body FROM faq_fts WHERE faq_fts MATCH ?1 ORDER BY bm25(faq_fts) LIMIT 1",
             params![q],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -225,7 +227,7 @@ pub fn search(c: &Connection, text: &str) -> rusqlite::Result<Option<Hit>> {
                 .any(|t| body.iter().any(|w| term_matches(t, w)))
         })
         .count();
-    let index: i64 = c.query_row(
+    let index: i64 = c.row(
         "SELECT count(*) FROM faq WHERE position < ?1",
         params![pos],
         |r| r.get(0),

@@ -2,6 +2,7 @@
 //! delivered and cancelled, and the owner's views over them: rows per day, channel and
 //! source, a CSV export and an SVG chart a console page can embed as is.
 
+use crate::store::Cached;
 use chrono::{DateTime, Utc};
 use resto_sync::InboundMessage;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -47,7 +48,7 @@ pub fn source_of(c: &Connection, msg: &InboundMessage) -> rusqlite::Result<Optio
 }
 
 fn qr_label(c: &Connection, norm: &str) -> rusqlite::Result<Option<String>> {
-    c.query_row(
+    c.row(
         "SELECT label FROM qr_codes WHERE text_norm = ?1",
         params![norm],
         |r| r.get(0),
@@ -57,7 +58,7 @@ fn qr_label(c: &Connection, norm: &str) -> rusqlite::Result<Option<String>> {
 
 /// The source of the customer's current conversation.
 pub fn current_source(c: &Connection, customer_id: i64) -> rusqlite::Result<String> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT source FROM funnel_events WHERE customer_id = ?1 AND step = 'conversation_started' ORDER BY id DESC LIMIT 1",
         params![customer_id],
         |r| r.get(0),
@@ -77,7 +78,7 @@ pub fn record(
     step: &str,
     order_id: Option<i64>,
 ) -> rusqlite::Result<()> {
-    c.execute(
+    c.run(
         "INSERT INTO funnel_events (at, day, customer_id, channel, source, step, order_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), day, customer_id, channel, source, step, order_id],
     )?;
@@ -97,7 +98,7 @@ pub struct Row {
 
 /// The funnel for restaurant-local days `from..=to` (YYYY-MM-DD).
 pub fn report(c: &Connection, from: &str, to: &str) -> rusqlite::Result<Vec<Row>> {
-    let mut st = c.prepare(
+    let mut st = c.prepare_cached(
         "SELECT day, channel, source, step, count(DISTINCT customer_id) FROM funnel_events \
            WHERE day BETWEEN ?1 AND ?2 AND step IN ('conversation_started', 'menu_viewed', 'item_added', 'checkout_started') \
            GROUP BY 1, 2, 3, 4 \

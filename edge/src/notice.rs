@@ -3,6 +3,7 @@
 //! transaction.
 
 use crate::menu::{Lang, PaymentMethod};
+use crate::store::Cached;
 use resto_sync::outbound::{OutgoingMessage, SendMessage};
 use resto_sync::Provider;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -25,7 +26,7 @@ pub struct Order {
 }
 
 pub fn order(tx: &Connection, order_id: i64) -> rusqlite::Result<Option<Order>> {
-    tx.query_row(
+    tx.row(
         "SELECT o.id, o.number, o.day, o.total, o.payment_method, o.fulfilment, coalesce(c.lang, o.lang), \
                 c.provider, coalesce(c.account_id, ''), c.user_id, o.source, o.customer_id \
          FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1",

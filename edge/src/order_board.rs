@@ -5,6 +5,7 @@
 use crate::menu::Lang;
 use crate::order_notice::{self, Notice};
 use crate::orders::OrderStatus;
+use crate::store::Cached;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -42,7 +43,7 @@ struct OrderRow {
 }
 
 fn load(tx: &Connection, order_id: i64) -> Result<OrderRow, BoardError> {
-    tx.query_row(
+    tx.row(
         "SELECT number, status, fulfilment, eta FROM orders WHERE id = ?1",
         params![order_id],
         |r| {
@@ -65,7 +66,7 @@ pub fn fmt_ts(t: DateTime<Utc>) -> String {
 /// The restaurant's UTC offset, as the engine's opening hours use it (Algeria: UTC+1, no DST).
 pub fn restaurant_offset(c: &Connection) -> rusqlite::Result<FixedOffset> {
     let tz: Option<String> = c
-        .query_row("SELECT timezone FROM restaurant WHERE id = 1", [], |r| {
+        .row("SELECT timezone FROM restaurant WHERE id = 1", [], |r| {
             r.get(0)
         })
         .optional()?;
@@ -108,7 +109,7 @@ pub fn move_order(
     let at = fmt_ts(now);
     let keep_reason = matches!(to, OrderStatus::Cancelled | OrderStatus::Rejected);
     // The status in the WHERE clause makes a concurrent move lose instead of both winning.
-    let n = tx.execute(
+    let n = tx.run(
         "UPDATE orders SET status = ?2, updated_at = ?3, cancel_reason = CASE WHEN ?4 THEN ?5 ELSE cancel_reason END \
          WHERE id = ?1 AND status = ?6",
         params![order_id, to.as_str(), at, keep_reason, reason, o.status.as_str()],
@@ -176,7 +177,7 @@ pub fn set_eta(
     }
     let at = fmt_ts(now);
     let eta = fmt_ts(now + Duration::minutes(minutes as i64));
-    tx.execute(
+    tx.run(
         "UPDATE orders SET eta = ?2, updated_at = ?3 WHERE id = ?1",
         params![order_id, eta, at],
     )?;
@@ -356,13 +357,13 @@ mod tests {
         let m = crate::menu::validate::parse_menu(&bytes, &crate::chat::PLACES).unwrap();
         let tx = c.transaction().unwrap();
         crate::menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
-        tx.execute(
+        tx.run(
             "INSERT INTO customers (id, provider, user_id, account_id, display_name, lang, created_at) \
              VALUES (1, 'wa', '213555020202', '109876543210987', 'Nadia', 'ar', '2026-11-23T10:00:00.000Z')",
             [],
         )
         .unwrap();
-        tx.execute(
+        tx.run(
             "INSERT INTO orders (id, number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, \
              address, payment_method, payment_status, eta, lang, source, created_at, updated_at) VALUES \
              (1, 'A-001', '2026-11-23', 1, 1, 'new', 1000, 200, 1200, 'delivery', 'Cité 5', 'cod', 'pending', \
@@ -376,7 +377,7 @@ mod tests {
 
     fn outbox_texts(c: &Connection) -> Vec<String> {
         let mut st = c
-            .prepare("SELECT payload FROM outbox ORDER BY seq")
+            .prepare_cached("SELECT payload FROM outbox ORDER BY seq")
             .unwrap();
         st.query_map([], |r| r.get::<_, String>(0))
             .unwrap()
@@ -409,7 +410,7 @@ mod tests {
             vec!["طلبيتك A-001 تقبلت. الوقت المتوقع: 19:45.".to_string()]
         );
         let to: String = c
-            .query_row(
+            .row(
                 "SELECT json_extract(payload, '$.to') FROM outbox",
                 [],
                 |r| r.get(0),
@@ -417,7 +418,7 @@ mod tests {
             .unwrap();
         assert_eq!(to, "213555020202");
         let logged: i64 = c
-            .query_row(
+            .row(
                 "SELECT count(*) FROM transcript WHERE direction = 'out'",
                 [],
                 |r| r.get(0),
@@ -437,7 +438,7 @@ mod tests {
         assert!(matches!(e, BoardError::ReasonRequired), "{e}");
         tx.commit().unwrap();
         let status: String = c
-            .query_row("SELECT status FROM orders WHERE id = 1", [], |r| r.get(0))
+            .row("SELECT status FROM orders WHERE id = 1", [], |r| r.get(0))
             .unwrap();
         assert_eq!(status, "new");
         assert!(outbox_texts(&c).is_empty());
@@ -459,7 +460,7 @@ mod tests {
         tx.commit().unwrap();
         assert!(outbox_texts(&c).is_empty());
         let total: i64 = c
-            .query_row("SELECT total FROM orders WHERE id = ?1", [id], |r| r.get(0))
+            .row("SELECT total FROM orders WHERE id = ?1", [id], |r| r.get(0))
             .unwrap();
         assert_eq!(total, 900);
     }

@@ -3,6 +3,7 @@
 
 use crate::apply::{apply_batch, cursor};
 use crate::store::now;
+use crate::store::Cached;
 use resto_sync::client::{Backoff, SyncClient, SyncError};
 use resto_sync::outbound::OutboxItem;
 use rusqlite::{params, Connection};
@@ -34,7 +35,7 @@ fn with_db<T>(
 
 fn mark_offline(db: &Db) {
     let _ = with_db(db, |c| {
-        c.execute(
+        c.run(
             "UPDATE sync_state SET offline_since = ?1 WHERE id = 1 AND offline_since IS NULL",
             params![now()],
         )
@@ -134,7 +135,7 @@ pub async fn drain_loop(db: Db, client: SyncClient, outbox_ready: Arc<Notify>) {
                     with_db(&db, |c| {
                         let tx = c.transaction()?;
                         for id in &done {
-                            tx.execute("DELETE FROM outbox WHERE id = ?1", params![id])?;
+                            tx.run("DELETE FROM outbox WHERE id = ?1", params![id])?;
                         }
                         tx.commit()
                     })

@@ -1,6 +1,7 @@
 //! The conversation as staff see it: every customer message (text or not) and every answer
 //! (bot, staff, order notices), written in the same transaction as the message itself.
 
+use crate::store::Cached;
 use resto_sync::outbound::OutgoingMessage;
 use resto_sync::InboundMessage;
 use rusqlite::{params, Connection};
@@ -39,7 +40,7 @@ pub fn record_in(
         .collect();
     let media =
         (!attachments.is_empty()).then(|| serde_json::to_string(&attachments).unwrap_or_default());
-    c.execute(
+    c.run(
         "INSERT INTO transcript (customer_id, direction, author, kind, body, media, at) VALUES (?1, 'in', 'customer', ?2, ?3, ?4, ?5)",
         params![customer_id, msg.kind.as_str(), body, media, at],
     )?;
@@ -80,7 +81,7 @@ pub fn record_out(
         ),
         OutgoingMessage::Template { name, .. } => ("template", name.clone()),
     };
-    c.execute(
+    c.run(
         "INSERT INTO transcript (customer_id, direction, author, kind, body, at) VALUES (?1, 'out', ?2, ?3, ?4, ?5)",
         params![customer_id, author, kind, body, at],
     )?;

@@ -2,6 +2,7 @@
 //! file's structure from the tables (the console edits the tables; export writes them back).
 
 use super::*;
+use crate::store::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 fn json<T: Serialize>(v: &T) -> String {
@@ -25,33 +26,33 @@ pub fn import(tx: &Transaction<'_>, menu: &Menu, now: &str) -> rusqlite::Result<
         "faq",
         "restaurant",
     ] {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
+        tx.run(&format!("DELETE FROM {table}"), [])?;
     }
     let r = &menu.restaurant;
-    tx.execute(
+    tx.run(
         "INSERT INTO restaurant (id, name, currency, timezone, wilaya_code, commune, phone, default_language, \
          opening_hours, payment_methods, pickup, min_order, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![r.name, r.currency, r.timezone, r.wilaya_code, r.commune, r.phone, r.default_language.as_str(),
             json(&r.opening_hours), json(&r.payment_methods), r.pickup, menu.delivery.min_order, now],
     )?;
     for (ci, c) in menu.categories.iter().enumerate() {
-        tx.execute(
+        tx.run(
             "INSERT INTO menu_categories (id, position, name_fr, name_ar) VALUES (?1, ?2, ?3, ?4)",
             params![c.id, ci as i64, c.name.fr, c.name.ar],
         )?;
         for (ii, it) in c.items.iter().enumerate() {
-            tx.execute(
+            tx.run(
                 "INSERT INTO menu_items (sku, category_id, position, name_fr, name_ar, aliases, price, available) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![it.sku, c.id, ii as i64, it.name.fr, it.name.ar, json(&it.aliases), it.price, it.available],
             )?;
             for (oi, o) in it.options.iter().enumerate() {
-                tx.execute(
+                tx.run(
                     "INSERT INTO menu_options (item_sku, position, name_fr, name_ar, required) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![it.sku, oi as i64, o.name.fr, o.name.ar, o.required],
                 )?;
                 for (chi, ch) in o.choices.iter().enumerate() {
-                    tx.execute(
+                    tx.run(
                         "INSERT INTO menu_option_choices (item_sku, option_pos, choice_id, position, name_fr, name_ar, price_delta) \
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![it.sku, oi as i64, ch.id, chi as i64, ch.name.fr, ch.name.ar, ch.price_delta],
@@ -61,13 +62,13 @@ pub fn import(tx: &Transaction<'_>, menu: &Menu, now: &str) -> rusqlite::Result<
         }
     }
     for (zi, z) in menu.delivery.zones.iter().enumerate() {
-        tx.execute(
+        tx.run(
             "INSERT INTO delivery_zones (position, wilaya_code, communes, fee, eta_minutes) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![zi as i64, z.wilaya_code, json(&z.communes), z.fee, z.eta_minutes],
         )?;
     }
     for (fi, f) in menu.faq.iter().enumerate() {
-        tx.execute(
+        tx.run(
             "INSERT INTO faq (position, q_fr, q_ar, a_fr, a_ar, keywords) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![fi as i64, f.q.fr, f.q.ar, f.a.fr, f.a.ar, json(&f.keywords)],
         )?;
@@ -79,7 +80,7 @@ pub fn import(tx: &Transaction<'_>, menu: &Menu, now: &str) -> rusqlite::Result<
 /// The stored menu, or `None` before the first import.
 pub fn load(c: &Connection) -> rusqlite::Result<Option<Menu>> {
     let restaurant = c
-        .query_row(
+        .row(
             "SELECT name, currency, timezone, wilaya_code, commune, phone, default_language, opening_hours, \
              payment_methods, pickup, min_order FROM restaurant WHERE id = 1",
             [],

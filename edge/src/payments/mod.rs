@@ -7,6 +7,7 @@ pub mod words;
 
 use crate::menu::PaymentMethod;
 use crate::notice::{order, tell, Order};
+use crate::store::Cached;
 use crate::text::Token;
 use chrono::{DateTime, Utc};
 use resto_sync::payment::{CreateCheckout, PaymentState, PaymentUpdate, CREATE_CHECKOUT};
@@ -24,11 +25,11 @@ fn set_status(
     status: &str,
     at: &str,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.run(
         "UPDATE payments SET method = ?2, status = ?3, updated_at = ?4 WHERE order_id = ?1",
         params![order_id, method.as_str(), status, at],
     )?;
-    tx.execute(
+    tx.run(
         "UPDATE orders SET payment_method = ?2, payment_status = ?3, updated_at = ?4 WHERE id = ?1",
         params![order_id, method.as_str(), status, at],
     )?;
@@ -42,12 +43,12 @@ fn start_attempt(
     method: PaymentMethod,
     at: &str,
 ) -> rusqlite::Result<String> {
-    tx.execute(
+    tx.run(
         "UPDATE payment_attempts SET status = 'abandoned', updated_at = ?2 WHERE order_id = ?1 AND status NOT IN ('paid', 'abandoned')",
         params![o.id, at],
     )?;
     let id = ulid::Ulid::new().to_string();
-    tx.execute(
+    tx.run(
         "INSERT INTO payment_attempts (id, order_id, method, amount, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?5)",
         params![id, o.id, method.as_str(), o.total, at],
     )?;
@@ -57,7 +58,7 @@ fn start_attempt(
         method: method.as_str().into(),
         locale: o.lang.as_str().into(),
     };
-    tx.execute(
+    tx.run(
         "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
         params![
             id,
@@ -82,7 +83,7 @@ pub fn on_order_placed(
         return Ok(());
     };
     let online = o.method != PaymentMethod::Cod;
-    tx.execute(
+    tx.run(
         "INSERT INTO payments (order_id, method, amount, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![o.id, o.method.as_str(), o.total, if online { "awaiting_online" } else { "pending" }, at],
     )?;
@@ -116,7 +117,7 @@ pub fn apply_update(
 ) -> rusqlite::Result<()> {
     let at = ts(now);
     let found: Option<(i64, String, String)> = tx
-        .query_row(
+        .row(
             "SELECT order_id, status, method FROM payment_attempts WHERE id = ?1",
             params![u.attempt_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -133,7 +134,7 @@ pub fn apply_update(
     if abandoned && u.state != PaymentState::Paid {
         return Ok(());
     }
-    tx.execute(
+    tx.run(
         "UPDATE payment_attempts SET status = ?2, checkout_id = coalesce(?3, checkout_id), \
          checkout_url = coalesce(?4, checkout_url), expires_at = coalesce(?5, expires_at), updated_at = ?6 WHERE id = ?1",
         params![u.attempt_id, attempt_status(u.state), u.checkout_id, u.checkout_url, u.expires_at, at],
@@ -146,13 +147,13 @@ pub fn apply_update(
         PaymentState::Paid => {
             if abandoned {
                 // Paid after switching to cash or to a newer link: stop the others.
-                tx.execute(
+                tx.run(
                     "UPDATE payment_attempts SET status = 'abandoned', updated_at = ?3 WHERE order_id = ?1 AND id <> ?2 AND status NOT IN ('paid', 'abandoned')",
                     params![order_id, u.attempt_id, at],
                 )?;
             }
             set_status(tx, order_id, method, "paid", &at)?;
-            let cancelled: bool = tx.query_row(
+            let cancelled: bool = tx.row(
                 "SELECT status IN ('cancelled', 'rejected') FROM orders WHERE id = ?1",
                 params![order_id],
                 |r| r.get(0),
@@ -203,7 +204,7 @@ pub fn on_customer_text(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     let waiting: Option<i64> = tx
-        .query_row(
+        .row(
             "SELECT id FROM orders WHERE customer_id = ?1 AND payment_status = 'failed' \
              AND status NOT IN ('cancelled', 'rejected', 'delivered') ORDER BY id DESC LIMIT 1",
             params![customer_id],
@@ -222,7 +223,7 @@ pub fn on_customer_text(
     let at = ts(now);
     match choice {
         Choice::Cash => {
-            tx.execute(
+            tx.run(
                 "UPDATE payment_attempts SET status = 'abandoned', updated_at = ?2 WHERE order_id = ?1 AND status NOT IN ('paid', 'abandoned')",
                 params![order_id, at],
             )?;
@@ -257,7 +258,7 @@ fn record_refund(
     at: &str,
 ) -> rusqlite::Result<Option<i64>> {
     let amount: Option<i64> = tx
-        .query_row(
+        .row(
             "SELECT amount FROM payments WHERE order_id = ?1 AND status = 'paid' AND method <> 'cod'",
             params![order_id],
             |r| r.get(0),
@@ -266,7 +267,7 @@ fn record_refund(
     let Some(amount) = amount.filter(|a| *a > 0) else {
         return Ok(None);
     };
-    let n = tx.execute(
+    let n = tx.run(
         "INSERT OR IGNORE INTO refunds (order_id, amount, reason, requested_by, requested_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![order_id, amount, reason, by, at],
     )?;
@@ -293,7 +294,7 @@ pub fn on_order_cancelled(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<i64>> {
     let at = ts(now);
-    tx.execute(
+    tx.run(
         "UPDATE payment_attempts SET status = 'abandoned', updated_at = ?2 WHERE order_id = ?1 AND status NOT IN ('paid', 'abandoned')",
         params![order_id, at],
     )?;
@@ -307,11 +308,11 @@ pub fn on_order_delivered(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let at = ts(now);
-    tx.execute(
+    tx.run(
         "UPDATE payments SET status = 'collected', updated_at = ?2 WHERE order_id = ?1 AND method = 'cod' AND status = 'pending'",
         params![order_id, at],
     )?;
-    tx.execute(
+    tx.run(
         "UPDATE orders SET payment_status = 'collected', updated_at = ?2 WHERE id = ?1 AND payment_method = 'cod' AND payment_status = 'pending'",
         params![order_id, at],
     )?;
@@ -325,11 +326,11 @@ pub fn cash_refused(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     let at = ts(now);
-    let n = tx.execute(
+    let n = tx.run(
         "UPDATE payments SET status = 'refused', updated_at = ?2 WHERE order_id = ?1 AND method = 'cod' AND status = 'pending'",
         params![order_id, at],
     )?;
-    tx.execute(
+    tx.run(
         "UPDATE orders SET payment_status = 'refused', updated_at = ?2 WHERE id = ?1 AND payment_method = 'cod' AND payment_status = 'pending'",
         params![order_id, at],
     )?;
@@ -348,7 +349,7 @@ pub struct Refund {
 
 /// Refunds the owner still has to make, oldest first.
 pub fn outstanding_refunds(conn: &Connection) -> rusqlite::Result<Vec<Refund>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT r.id, o.number, r.amount, r.reason, r.requested_by, r.requested_at FROM refunds r \
          JOIN orders o ON o.id = r.order_id WHERE r.done_at IS NULL ORDER BY r.requested_at",
     )?;
@@ -372,7 +373,7 @@ pub fn refund_done(
     by: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    Ok(tx.execute(
+    Ok(tx.run(
         "UPDATE refunds SET done_at = ?2, done_by = ?3 WHERE id = ?1 AND done_at IS NULL",
         params![id, ts(now), by],
     )? == 1)

@@ -6,6 +6,7 @@
 
 pub mod policy;
 
+use crate::store::Cached;
 use chrono::{DateTime, Duration, Utc};
 use policy::{Activity, CheckoutRule, OrderRecord, Policy, Reason, Verdict};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -36,7 +37,7 @@ pub enum TrustError {
 /// The owner's policy, or `Policy::default()` (equal to the table's defaults, tested) until
 /// they change it.
 pub fn load_policy(c: &Connection) -> rusqlite::Result<Policy> {
-    c.query_row(
+    c.row(
         "SELECT per_minute, per_hour, flood_repeats, flood_window_min, link_limit, max_open_orders, \
          noshow_threshold, noshow_action, quarantine_minutes, faq_min_score FROM trust_policy WHERE id = 1",
         [],
@@ -61,8 +62,8 @@ pub fn load_policy(c: &Connection) -> rusqlite::Result<Policy> {
 
 /// Saves the owner's policy; the table's CHECKs refuse nonsense (zero limits).
 pub fn save_policy(c: &Connection, p: &Policy) -> Result<(), TrustError> {
-    c.execute("INSERT OR IGNORE INTO trust_policy (id) VALUES (1)", [])?;
-    c.execute(
+    c.run("INSERT OR IGNORE INTO trust_policy (id) VALUES (1)", [])?;
+    c.run(
         "UPDATE trust_policy SET per_minute = ?1, per_hour = ?2, flood_repeats = ?3, flood_window_min = ?4, link_limit = ?5, \
          max_open_orders = ?6, noshow_threshold = ?7, noshow_action = ?8, quarantine_minutes = ?9, faq_min_score = ?10 WHERE id = 1",
         params![p.per_minute, p.per_hour, p.flood_repeats, p.flood_window_min, p.link_limit, p.max_open_orders,
@@ -85,7 +86,7 @@ pub fn order_record(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<OrderRecord> {
     let stale = ts(now - Duration::hours(6));
-    c.query_row(
+    c.row(
         "SELECT \
            coalesce(sum(status NOT IN ('delivered', 'cancelled', 'rejected') AND payment_status != 'refused' \
                         AND NOT (fulfilment = 'pickup' AND status = 'ready' AND updated_at < ?2)), 0), \
@@ -114,7 +115,7 @@ pub struct Quarantine {
 
 /// Quarantines in force at `now`, newest first (for the console's customers page).
 pub fn active_quarantines(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<Quarantine>> {
-    let mut st = c.prepare(
+    let mut st = c.prepare_cached(
         "SELECT q.id, q.customer_id, c.provider, c.user_id, c.display_name, q.reason, q.detail, q.since, q.until \
          FROM quarantines q JOIN customers c ON c.id = q.customer_id \
          WHERE q.released_at IS NULL AND (q.until IS NULL OR q.until > ?1) ORDER BY q.id DESC",
@@ -139,7 +140,7 @@ fn open_quarantine(
     c: &Connection,
     customer_id: i64,
 ) -> rusqlite::Result<Option<(i64, Option<String>)>> {
-    c.query_row(
+    c.row(
         "SELECT id, until FROM quarantines WHERE customer_id = ?1 AND released_at IS NULL ORDER BY id DESC LIMIT 1",
         params![customer_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -155,7 +156,7 @@ pub fn record_event(
     customer_id: Option<i64>,
     detail: &str,
 ) -> rusqlite::Result<()> {
-    c.execute(
+    c.run(
         "INSERT INTO security_events (at, kind, reason, customer_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![ts(at), kind, reason, customer_id, detail],
     )?;
@@ -174,7 +175,7 @@ pub struct SecurityEvent {
 }
 
 pub fn recent_events(c: &Connection, limit: u32) -> rusqlite::Result<Vec<SecurityEvent>> {
-    let mut st = c.prepare("SELECT at, kind, reason, customer_id, detail FROM security_events ORDER BY id DESC LIMIT ?1")?;
+    let mut st = c.prepare_cached("SELECT at, kind, reason, customer_id, detail FROM security_events ORDER BY id DESC LIMIT ?1")?;
     let rows = st.query_map(params![limit], |r| {
         Ok(SecurityEvent {
             at: r.get(0)?,
@@ -197,7 +198,7 @@ pub fn quarantine(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let until = policy::release_at(p, now).map(ts);
-    c.execute(
+    c.run(
         "INSERT INTO quarantines (customer_id, reason, detail, since, until) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![customer_id, reason.as_str(), detail, ts(now), until],
     )?;
@@ -221,12 +222,12 @@ pub fn release(
     let Some((id, _)) = open_quarantine(c, customer_id)? else {
         return Err(TrustError::NotQuarantined(customer_id.to_string()));
     };
-    c.execute(
+    c.run(
         "UPDATE quarantines SET released_at = ?2, released_by = ?3 WHERE id = ?1",
         params![id, ts(now), by],
     )?;
     // The burst that caused it must not put them straight back in on their next message.
-    c.execute(
+    c.run(
         "DELETE FROM sender_activity WHERE customer_id = ?1",
         params![customer_id],
     )?;
@@ -244,14 +245,14 @@ pub fn release(
 /// Finds a customer by console id, or by `provider:user_id` (e.g. `wa:213555000111`).
 pub fn find_customer(c: &Connection, who: &str) -> Result<i64, TrustError> {
     let found = if let Some((provider, user)) = who.split_once(':') {
-        c.query_row(
+        c.row(
             "SELECT id FROM customers WHERE provider = ?1 AND user_id = ?2",
             params![provider, user],
             |r| r.get(0),
         )
         .optional()?
     } else if let Ok(id) = who.parse::<i64>() {
-        c.query_row("SELECT id FROM customers WHERE id = ?1", params![id], |r| {
+        c.row("SELECT id FROM customers WHERE id = ?1", params![id], |r| {
             r.get(0)
         })
         .optional()?
@@ -293,7 +294,7 @@ pub fn gate(
             .unwrap_or_default(),
         has_link: text.map(policy::has_link).unwrap_or(false),
     };
-    c.execute(
+    c.run(
         "DELETE FROM sender_activity WHERE customer_id = ?1 AND at < ?2",
         params![customer_id, ts(at - Duration::hours(2))],
     )?;
@@ -318,14 +319,14 @@ pub fn gate(
             })
             .collect()
     };
-    c.execute(
+    c.run(
         "INSERT INTO sender_activity (customer_id, at, fold, has_link) VALUES (?1, ?2, ?3, ?4)",
         params![customer_id, ts(at), current.fold, current.has_link],
     )?;
     if let Some((id, until)) = open_quarantine(c, customer_id)? {
         match until.as_deref().and_then(parse_ts) {
             Some(u) if u <= now => {
-                c.execute("UPDATE quarantines SET released_at = ?2, released_by = 'automatic' WHERE id = ?1", params![id, ts(now)])?;
+                c.run("UPDATE quarantines SET released_at = ?2, released_by = 'automatic' WHERE id = ?1", params![id, ts(now)])?;
                 record_event(
                     c,
                     now,
