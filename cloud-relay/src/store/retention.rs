@@ -65,11 +65,16 @@ pub fn purge(
         }
     }
     report.dedupe_keys_purged = conn.execute(
-        "DELETE FROM seen_messages WHERE seen_at < ?1",
+        PURGE_DEDUPE_KEYS,
         params![ts(now - policy.keep_dedupe_keys)],
     )? as u64;
     Ok(report)
 }
+
+/// The newest key is always kept, so `seen_messages` ids are never handed out twice (the
+/// writer's index reads rows above the last id it knows, `store/dedupe.rs`).
+pub const PURGE_DEDUPE_KEYS: &str = "DELETE FROM seen_messages \
+     WHERE seen_at < ?1 AND id < (SELECT max(id) FROM seen_messages)";
 
 /// The scheduled purges of everything but the event log.
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +144,7 @@ mod tests {
         )
         .unwrap();
         c.execute(
-            "INSERT INTO seen_messages VALUES ('wa', 'old', ?1), ('wa', 'new', ?2)",
+            "INSERT INTO seen_messages (provider, msg_id, seen_at) VALUES ('wa', 'old', ?1), ('wa', 'new', ?2)",
             params![at(Duration::days(9)), at(Duration::days(1))],
         )
         .unwrap();
