@@ -52,6 +52,8 @@ fn purges_and_hot_queries_of_the_relay_use_indexes() {
         "DELETE FROM events WHERE node_id = ?1 AND seq <= ?2 AND received_at < ?3",
         "DELETE FROM events WHERE node_id = ?1 AND seq > ?2 AND received_at < ?3",
         retention::PURGE_DEDUPE_KEYS,
+        retention::DEDUPE_ID_RANGE,
+        retention::DEDUPE_SEEN_AT_FROM,
         retention::PURGE_SECURITY_EVENTS,
         retention::PURGE_SENT_OUTBOX,
         retention::COUNT_DEAD,
