@@ -51,7 +51,9 @@ fn purges_and_hot_queries_of_the_relay_use_indexes() {
         // retention
         "DELETE FROM events WHERE node_id = ?1 AND seq <= ?2 AND received_at < ?3",
         "DELETE FROM events WHERE node_id = ?1 AND seq > ?2 AND received_at < ?3",
-        "DELETE FROM seen_messages WHERE seen_at < ?1",
+        retention::PURGE_DEDUPE_KEYS,
+        retention::DEDUPE_ID_RANGE,
+        retention::DEDUPE_SEEN_AT_FROM,
         retention::PURGE_SECURITY_EVENTS,
         retention::PURGE_SENT_OUTBOX,
         retention::COUNT_DEAD,
@@ -61,7 +63,7 @@ fn purges_and_hot_queries_of_the_relay_use_indexes() {
         "UPDATE outbox_items SET state = 'sent', provider_msg_id = ?3, last_error = NULL WHERE node_id = ?1 AND id = ?2",
         "SELECT e.received_at FROM events e WHERE e.node_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT 1",
         "SELECT node_id, id, attempts, last_error, received_at FROM outbox_items WHERE state = 'dead' ORDER BY received_at, id",
-        "INSERT OR IGNORE INTO seen_messages (provider, msg_id, seen_at) VALUES (?1, ?2, ?3)",
+        "SELECT id, provider, msg_id, seen_at FROM seen_messages WHERE id > ?1 ORDER BY id",
         "SELECT id, kind, received_at, payload FROM unrouted_events WHERE provider = ?1 AND account_id = ?2 ORDER BY received_at",
     ];
     let mut bad = Vec::new();

@@ -121,3 +121,84 @@ fn a_message_for_an_unrouted_account_is_kept_and_delivered_once_routed() {
     relay.post_signed(&wa_text("555000111", "wamid.unrouted.2", "encore"));
     assert_eq!(relay.events().len(), 2);
 }
+
+/// Dedupe keys are decided from memory and reloaded from the database at start: every key
+/// committed before a SIGKILL — acknowledged or cut off before its 200 — must still turn
+/// Meta's retry into a duplicate, and the first copy of anything lost must be stored.
+#[test]
+fn meta_retries_of_a_burst_cut_by_sigkill_are_each_stored_exactly_once() {
+    let mut relay = Relay::start(&[]);
+    relay.route_fixture_accounts();
+    let url = relay.url("/webhooks/meta");
+    let acked = Arc::new(Mutex::new(HashSet::new()));
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let (url, acked) = (url.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for i in 0..300 {
+                    let id = format!("wamid.retry.{t}.{i}");
+                    let body = wa_text("109876543210987", &id, "retry me");
+                    let sent = client
+                        .post(&url)
+                        .header("x-hub-signature-256", sign(APP_SECRET, &body))
+                        .body(body)
+                        .send();
+                    match sent {
+                        Ok(r) if r.status().as_u16() == 200 => {
+                            acked.lock().unwrap().insert(id);
+                        }
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 200 {
+        assert!(
+            Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()),
+            "the burst never reached 200 acknowledged webhooks"
+        );
+        std::thread::yield_now();
+    }
+    relay.kill9();
+    for t in threads {
+        t.join().unwrap();
+    }
+    relay.restart();
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() < 1800, "the kill happened mid-burst");
+    let stored_before = relay.events().len();
+
+    // Meta resends everything it sent (it cannot know which 200s were lost on the way).
+    let mut duplicates = 0;
+    for t in 0..6 {
+        for i in 0..300 {
+            let id = format!("wamid.retry.{t}.{i}");
+            let (status, r) = relay.post_signed(&wa_text("109876543210987", &id, "retry me"));
+            assert_eq!(status, 200, "{id}: {r}");
+            let dup = r["duplicates"].as_i64() == Some(1);
+            if acked.contains(&id) {
+                assert!(
+                    dup,
+                    "{id} was acknowledged before the kill, so its retry is a duplicate: {r}"
+                );
+            }
+            duplicates += dup as usize;
+        }
+    }
+    assert_eq!(
+        duplicates, stored_before,
+        "exactly the messages stored before the kill are duplicates"
+    );
+    let stored: Vec<String> = relay
+        .events()
+        .into_iter()
+        .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
+        .collect();
+    let unique: HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "no message stored twice");
+    assert_eq!(stored.len(), 1800, "every message of the burst stored once");
+}

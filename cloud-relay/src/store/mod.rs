@@ -3,6 +3,7 @@
 //! commit, readers on their own connections.
 
 pub mod admin;
+pub mod dedupe;
 pub mod events;
 pub mod funnel;
 pub mod outbox;
@@ -162,6 +163,8 @@ struct StoreInner {
     path: PathBuf,
     writer: mpsc::Sender<writer::Job>,
     readers: Mutex<Vec<Connection>>,
+    /// Shared with the writer thread, which alone adds to it; retention prunes it.
+    dedupe: Arc<Mutex<dedupe::DedupeIndex>>,
     /// Dropping it stops the checkpointer thread.
     _checkpointer: std::sync::mpsc::Sender<()>,
 }
@@ -176,13 +179,17 @@ impl Store {
         // restart from the beginning instead of growing without bound.
         conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        let writer = writer::spawn(conn)?;
+        let index = dedupe::DedupeIndex::load(&conn)?;
+        tracing::info!(dedupe_keys = index.len(), "dedupe keys loaded");
+        let dedupe = Arc::new(Mutex::new(index));
+        let writer = writer::spawn(conn, dedupe.clone())?;
         let checkpointer = spawn_checkpointer(open_connection(path)?)?;
         Ok(Store {
             inner: Arc::new(StoreInner {
                 path: path.to_path_buf(),
                 writer,
                 readers: Mutex::new(Vec::new()),
+                dedupe,
                 _checkpointer: checkpointer,
             }),
         })
@@ -237,10 +244,16 @@ impl Store {
         &self,
         policy: retention::RetentionPolicy,
     ) -> Result<retention::PurgeReport, StoreError> {
-        let path = self.inner.path.clone();
+        let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = open_connection(&path)?;
-            retention::purge(&mut conn, chrono::Utc::now(), &policy)
+            let mut conn = open_connection(&inner.path)?;
+            let now = chrono::Utc::now();
+            let report = retention::purge(&mut conn, now, &policy)?;
+            // After the rows: a key is never missing from memory while its row is kept.
+            if let Ok(mut index) = inner.dedupe.lock() {
+                index.prune(now - policy.keep_dedupe_keys);
+            }
+            Ok(report)
         })
         .await
         .map_err(|e| StoreError::Invalid(format!("purge task failed: {e}")))?
@@ -407,6 +420,100 @@ mod tests {
         }
         seqs.sort();
         assert_eq!(seqs, (1..=50).collect::<Vec<u64>>());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn one_message(key: &str) -> IngestBatch {
+        IngestBatch {
+            events: vec![NewEvent {
+                provider: Provider::Wa,
+                account_id: "1".into(),
+                msg_id: key.into(),
+                dedupe_key: key.into(),
+                label: "text".into(),
+                kind: EventKind::InboundMessage,
+                payload: "{}".into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// Upgrading a relay must not forget the keys of messages Meta may still retry.
+    #[tokio::test]
+    async fn keys_stored_before_the_upgrade_to_the_dedupe_log_still_catch_retries() {
+        let dir = std::env::temp_dir().join(format!("relay-store-{}", ulid::Ulid::new()));
+        let path = dir.join("relay.db");
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let mut c = open_connection(&path).unwrap();
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(6))
+                .run(&mut c)
+                .unwrap();
+            c.execute(
+                "INSERT INTO seen_messages (provider, msg_id, seen_at) VALUES ('wa', 'wamid.before', ?1)",
+                [now_rfc3339()],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let retry = store.ingest(one_message("wamid.before")).await.unwrap();
+        assert_eq!(retry.fates, vec![EventFate::Duplicate]);
+        let fresh = store.ingest(one_message("wamid.after")).await.unwrap();
+        assert_eq!(fresh.fates, vec![EventFate::Unrouted]);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// The in-memory index must not hide keys another connection committed (a second
+    /// process on the same file, however unusual).
+    #[tokio::test]
+    async fn a_key_committed_through_another_store_is_a_duplicate_here() {
+        let dir = std::env::temp_dir().join(format!("relay-store-{}", ulid::Ulid::new()));
+        let path = dir.join("relay.db");
+        let first = Store::open(&path).unwrap();
+        let second = Store::open(&path).unwrap();
+        let a = first.ingest(one_message("wamid.shared")).await.unwrap();
+        assert_eq!(a.fates, vec![EventFate::Unrouted]);
+        let b = second.ingest(one_message("wamid.shared")).await.unwrap();
+        assert_eq!(b.fates, vec![EventFate::Duplicate]);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Retention forgets old keys in the table and in memory alike, and keeps recent ones.
+    #[tokio::test]
+    async fn purged_keys_are_forgotten_and_recent_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("relay-store-{}", ulid::Ulid::new()));
+        let path = dir.join("relay.db");
+        let store = Store::open(&path).unwrap();
+        store.ingest(one_message("wamid.recent")).await.unwrap();
+        store.ingest(one_message("wamid.newest")).await.unwrap();
+        // Purge everything older than a minute from now: both keys are "old", but the
+        // newest row is kept so row ids are never reused.
+        let policy = retention::RetentionPolicy {
+            keep_dedupe_keys: chrono::Duration::seconds(-60),
+            ..Default::default()
+        };
+        let report = store.purge(policy).await.unwrap();
+        assert_eq!(report.dedupe_keys_purged, 1);
+        let again = store.ingest(one_message("wamid.recent")).await.unwrap();
+        assert_eq!(
+            again.fates,
+            vec![EventFate::Unrouted],
+            "a purged key is new again"
+        );
+        let kept = store.ingest(one_message("wamid.other")).await.unwrap();
+        assert_eq!(kept.fates, vec![EventFate::Unrouted]);
+        let recent = store
+            .purge(retention::RetentionPolicy::default())
+            .await
+            .unwrap();
+        assert_eq!(recent.dedupe_keys_purged, 0);
+        let retry = store.ingest(one_message("wamid.other")).await.unwrap();
+        assert_eq!(
+            retry.fates,
+            vec![EventFate::Duplicate],
+            "a recent key is kept"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

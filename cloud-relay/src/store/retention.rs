@@ -64,11 +64,62 @@ pub fn purge(
             report.expired_unread.push((node, expired));
         }
     }
-    report.dedupe_keys_purged = conn.execute(
-        "DELETE FROM seen_messages WHERE seen_at < ?1",
-        params![ts(now - policy.keep_dedupe_keys)],
-    )? as u64;
+    report.dedupe_keys_purged = purge_dedupe_keys(conn, &ts(now - policy.keep_dedupe_keys))?;
     Ok(report)
+}
+
+/// Two subqueries: SQLite answers a lone min() or max() from the end of the rowid B-tree,
+/// but both in one SELECT would scan.
+pub const DEDUPE_ID_RANGE: &str =
+    "SELECT (SELECT min(id) FROM seen_messages), (SELECT max(id) FROM seen_messages)";
+pub const DEDUPE_SEEN_AT_FROM: &str =
+    "SELECT id, seen_at FROM seen_messages WHERE id >= ?1 ORDER BY id LIMIT 1";
+/// The newest key is always kept, so `seen_messages` ids are never handed out twice (the
+/// writer's index reads rows above the last id it knows, `store/dedupe.rs`).
+pub const PURGE_DEDUPE_KEYS: &str =
+    "DELETE FROM seen_messages WHERE id < ?1 AND id < (SELECT max(id) FROM seen_messages)";
+
+/// Keys are appended in arrival order, so `seen_at` grows with `id` and the keys to forget
+/// are a prefix of the table, found by binary search instead of an index every webhook
+/// would pay for. A clock stepped back at most shifts the cut by that step, well inside
+/// the day of margin the dedupe window keeps over Meta's 7 days of retries.
+fn purge_dedupe_keys(conn: &Connection, before: &str) -> Result<u64, StoreError> {
+    let (lo, hi): (Option<i64>, Option<i64>) =
+        conn.query_row(DEDUPE_ID_RANGE, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Ok(0);
+    };
+    let mut probe = conn.prepare_cached(DEDUPE_SEEN_AT_FROM)?;
+    let cut = first_not_before(lo, hi, before, |id| {
+        probe
+            .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(StoreError::from)
+    })?;
+    Ok(conn.execute(PURGE_DEDUPE_KEYS, params![cut])? as u64)
+}
+
+/// The first id in `lo..=hi` whose row was seen at or after `before` (`hi + 1` if none),
+/// for ids whose `seen_at` does not decrease. `row_from(id)` returns the first row at or
+/// after `id` (ids may have gaps).
+fn first_not_before(
+    mut lo: i64,
+    hi: i64,
+    before: &str,
+    mut row_from: impl FnMut(i64) -> Result<(i64, String), StoreError>,
+) -> Result<i64, StoreError> {
+    let mut cut = hi + 1;
+    let mut hi = hi;
+    while lo <= hi {
+        let mid = lo + (hi - lo) / 2;
+        let (id, seen_at) = row_from(mid)?;
+        if seen_at.as_str() >= before {
+            cut = cut.min(id);
+            hi = mid - 1;
+        } else {
+            lo = id + 1;
+        }
+    }
+    Ok(cut)
 }
 
 /// The scheduled purges of everything but the event log.
@@ -109,6 +160,21 @@ pub fn housekeeping(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cut_is_the_first_recent_key_even_across_gaps_in_ids() {
+        // ids with gaps (purged or rolled back), seen_at growing with id.
+        let rows: Vec<(i64, String)> = [(3, "a"), (4, "b"), (9, "b"), (10, "c"), (15, "d")]
+            .into_iter()
+            .map(|(i, t)| (i, t.to_string()))
+            .collect();
+        let from = |id: i64| Ok(rows.iter().find(|(i, _)| *i >= id).unwrap().clone());
+        assert_eq!(first_not_before(3, 15, "a", from).unwrap(), 3);
+        assert_eq!(first_not_before(3, 15, "b", from).unwrap(), 4);
+        assert_eq!(first_not_before(3, 15, "c", from).unwrap(), 10);
+        assert_eq!(first_not_before(3, 15, "d", from).unwrap(), 15);
+        assert_eq!(first_not_before(3, 15, "e", from).unwrap(), 16, "all old");
+    }
     use crate::store::{admin, migrate, open_connection};
 
     #[test]
@@ -139,7 +205,7 @@ mod tests {
         )
         .unwrap();
         c.execute(
-            "INSERT INTO seen_messages VALUES ('wa', 'old', ?1), ('wa', 'new', ?2)",
+            "INSERT INTO seen_messages (provider, msg_id, seen_at) VALUES ('wa', 'old', ?1), ('wa', 'new', ?2)",
             params![at(Duration::days(9)), at(Duration::days(1))],
         )
         .unwrap();

@@ -2,10 +2,13 @@
 //! the previous commit was syncing in one transaction (group commit, DESIGN §4), so many
 //! concurrent webhooks share one fsync.
 
-use super::{new_event_id, now_rfc3339, IngestBatch, NewEvent, StoreError};
+use super::dedupe::{key_hash, DedupeIndex, KeyHash};
+use super::{new_event_id, IngestBatch, NewEvent, StoreError};
+use chrono::{DateTime, SecondsFormat, Utc};
 use resto_sync::Provider;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// How many requests one commit may carry; bounds the latency a single fsync can add.
@@ -49,16 +52,19 @@ impl IngestOutcome {
     }
 }
 
-pub(super) fn spawn(conn: Connection) -> Result<mpsc::Sender<Job>, StoreError> {
+pub(super) fn spawn(
+    conn: Connection,
+    dedupe: Arc<Mutex<DedupeIndex>>,
+) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
     std::thread::Builder::new()
         .name("relay-db-writer".into())
-        .spawn(move || run(conn, rx))
+        .spawn(move || run(conn, dedupe, rx))
         .map_err(|e| StoreError::Invalid(format!("cannot start the database writer: {e}")))?;
     Ok(tx)
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, dedupe: Arc<Mutex<DedupeIndex>>, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
@@ -68,12 +74,15 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, &mut jobs);
+        // Poisoned only if a previous group panicked mid-way; the index itself is only
+        // changed after a commit, so it is still right.
+        let mut index = dedupe.lock().unwrap_or_else(|p| p.into_inner());
+        commit_group(&mut conn, &mut index, &mut jobs);
     }
 }
 
-fn commit_group(conn: &mut Connection, jobs: &mut Vec<Job>) {
-    let results: Vec<Result<IngestOutcome, StoreError>> = match apply_group(conn, jobs) {
+fn commit_group(conn: &mut Connection, index: &mut DedupeIndex, jobs: &mut Vec<Job>) {
+    let results: Vec<Result<IngestOutcome, StoreError>> = match apply_group(conn, index, jobs) {
         Ok(results) => results.into_iter().map(Ok).collect(),
         // One bad request must not fail its neighbours forever (Meta would resend them all
         // together): retry each alone, so only the culprit is refused.
@@ -81,7 +90,7 @@ fn commit_group(conn: &mut Connection, jobs: &mut Vec<Job>) {
             tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying requests one by one");
             jobs.iter()
                 .map(|j| {
-                    apply_group(conn, std::slice::from_ref(j)).and_then(|mut r| {
+                    apply_group(conn, index, std::slice::from_ref(j)).and_then(|mut r| {
                         r.pop().ok_or_else(|| StoreError::Invalid("empty".into()))
                     })
                 })
@@ -100,17 +109,32 @@ fn commit_group(conn: &mut Connection, jobs: &mut Vec<Job>) {
 
 /// Routes and seqs read once per group: the write lock is held for the whole transaction,
 /// so nothing else can change them meanwhile.
-#[derive(Default)]
-struct GroupCache {
+/// Dedupe keys of the group are staged here and reach the index only once committed.
+struct GroupCache<'a> {
     routes: HashMap<(Provider, String), Option<String>>,
     last_seq: HashMap<String, i64>,
+    index: &'a DedupeIndex,
+    new_keys: HashSet<KeyHash>,
+    last_key_id: i64,
 }
 
 /// One transaction, one fsync, for the whole group.
-fn apply_group(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<IngestOutcome>, StoreError> {
+fn apply_group(
+    conn: &mut Connection,
+    index: &mut DedupeIndex,
+    jobs: &[Job],
+) -> Result<Vec<IngestOutcome>, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let now = now_rfc3339();
-    let mut cache = GroupCache::default();
+    index.catch_up(&tx)?;
+    let at: DateTime<Utc> = Utc::now();
+    let now = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut cache = GroupCache {
+        routes: HashMap::new(),
+        last_seq: HashMap::new(),
+        index,
+        new_keys: HashSet::new(),
+        last_key_id: 0,
+    };
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         results.push(apply_batch(&tx, &job.batch, &now, &mut cache)?);
@@ -121,6 +145,8 @@ fn apply_group(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<IngestOutcome>
     }
     drop(save);
     tx.commit()?;
+    let (new_keys, last_key_id) = (cache.new_keys, cache.last_key_id);
+    index.committed(&new_keys, at, last_key_id);
     Ok(results)
 }
 
@@ -194,14 +220,15 @@ fn append_event(
     cache: &mut GroupCache,
 ) -> Result<EventFate, StoreError> {
     let provider = ev.provider.as_str();
-    let fresh = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO seen_messages (provider, msg_id, seen_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![provider, ev.dedupe_key, now])?;
-    if fresh == 0 {
+    let hash = key_hash(ev.provider, &ev.dedupe_key);
+    if cache.index.contains(&hash) || !cache.new_keys.insert(hash) {
         return Ok(EventFate::Duplicate);
     }
+    conn.prepare_cached(
+        "INSERT INTO seen_messages (provider, msg_id, seen_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![provider, ev.dedupe_key, now])?;
+    cache.last_key_id = conn.last_insert_rowid();
     // Looked up inside the transaction, so a route added by `resto-relay route add` in another
     // process is seen by the very next webhook, and never half-way through a batch.
     let key = (ev.provider, ev.account_id.clone());
