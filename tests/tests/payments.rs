@@ -506,3 +506,27 @@ fn a_payment_confirmed_while_the_relay_was_down_is_found_after_its_restart_and_t
         1
     );
 }
+
+/// The "link is late" message invites the customer to answer « espèces »: doing so while the
+/// relay is still retrying switches the order to cash at once, and the link created once the
+/// gateway is back is not sent to a customer who no longer wants it.
+#[test]
+fn while_the_link_is_late_the_customer_can_answer_cash_and_no_link_follows() {
+    let mut shop = Shop::open(&[]);
+    shop.gateway.set_down(true);
+    shop.french_pickup_order("cib");
+    shop.wait_text("Le paiement en ligne tarde à répondre");
+    shop.say("espèces");
+    shop.wait_text("vous paierez la commande A-001 en espèces au retrait");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+
+    shop.gateway.set_down(false);
+    wait_until(60, "the relay's pending request is settled", || {
+        shop.relay.count(
+            "SELECT count(*) FROM payment_checkouts WHERE state IN ('pending', 'unavailable')",
+        ) == 1
+    });
+    shop.settle_chat();
+    assert_eq!(shop.count_texts("ouvrez ce lien"), 0, "{:?}", shop.texts());
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+}
