@@ -530,3 +530,33 @@ fn while_the_link_is_late_the_customer_can_answer_cash_and_no_link_follows() {
     assert_eq!(shop.count_texts("ouvrez ce lien"), 0, "{:?}", shop.texts());
     assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
 }
+
+/// Nothing listens at the gateway's address (connection refused, not a 5xx): the same retries,
+/// then the customer hears in French that online payment is unavailable and pays cash.
+#[test]
+fn when_the_gateway_cannot_be_reached_at_all_the_customer_is_told_in_french_and_pays_cash() {
+    let nowhere = format!("http://127.0.0.1:{}/api/v2", free_port());
+    let mut shop = Shop::open(&[
+        ("CHARGILY_API_URL", nowhere.as_str()),
+        ("CHARGILY_GIVE_UP_SECS", "3"),
+    ]);
+    shop.french_pickup_order("cib");
+    shop.wait_text("Le paiement en ligne tarde à répondre");
+    shop.wait_text("Le paiement en ligne est indisponible pour le moment");
+    assert_eq!(shop.order_payment(), ("cib".into(), "failed".into()));
+    let attempts = shop
+        .relay
+        .count("SELECT attempts FROM payment_checkouts WHERE state = 'unavailable'");
+    assert!(
+        attempts >= 2,
+        "the relay retried before giving up: {attempts}"
+    );
+    shop.say("espèces");
+    shop.wait_text("vous paierez la commande A-001 en espèces au retrait");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM orders WHERE number = 'A-001'"),
+        1
+    );
+}
