@@ -16,6 +16,8 @@ struct State {
     /// Answer 503 to checkout creation, as a gateway outage.
     down: bool,
     created: u32,
+    /// Every `POST /checkouts` received, answered or refused.
+    posts: u32,
     events: u32,
     gets: u32,
 }
@@ -70,6 +72,12 @@ impl FakeChargily {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// How many times checkout creation was asked for (including the ones refused while
+    /// down): the relay's retries and any duplicate creation show here.
+    pub fn creation_requests(&self) -> u32 {
+        self.state.lock().unwrap().posts
     }
 
     pub fn status_reads(&self) -> u32 {
@@ -206,6 +214,7 @@ fn handle(
     let mut s = state.lock().unwrap();
     match (method, path.strip_prefix("/api/v2/checkouts")) {
         ("POST", Some("")) => {
+            s.posts += 1;
             if s.down {
                 return (503, json!({"message": "Service Unavailable"}));
             }

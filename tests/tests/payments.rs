@@ -4,9 +4,12 @@
 //! webhook (or the relay's polling) → `payment_update` → the edge marks the order paid and
 //! tells the customer in their language.
 
+use resto_e2e::console::{add_staff, ConsoleClient};
 use resto_e2e::fake_chargily::FakeChargily;
 use resto_e2e::fake_graph::FakeGraph;
 use resto_e2e::{free_port, sign, wa_text, wait_until, Edge, Relay};
+use resto_sync::payment::{CreateCheckout, CREATE_CHECKOUT};
+use serde_json::json;
 
 const PHONE: &str = "109876543210987";
 const KEY: &str = "test_sk_fake_chargily_key";
@@ -113,6 +116,25 @@ impl Shop {
             self.say(line);
         }
         self.wait_text("Commande A-001 enregistrée");
+    }
+
+    fn arabic_pickup_order(&mut self) {
+        for line in [
+            "السلام عليكم",
+            "جوج شاورما",
+            "صافي",
+            "نجي ندّيها",
+            "الذهبية",
+            "نعم",
+        ] {
+            self.say(line);
+        }
+    }
+
+    /// Speaks last and waits for the answer: every event the relay queued before it has been
+    /// applied by the edge once this returns (events reach the edge in order).
+    fn settle_chat(&mut self) {
+        self.say("merci");
     }
 
     fn only_checkout(&self) -> serde_json::Value {
@@ -246,16 +268,7 @@ fn forged_and_unknown_payment_webhooks_change_nothing() {
 fn while_the_gateway_is_down_the_customer_is_told_in_arabic_and_gets_the_link_when_it_is_back() {
     let mut shop = Shop::open(&[]);
     shop.gateway.set_down(true);
-    for line in [
-        "السلام عليكم",
-        "جوج شاورما",
-        "صافي",
-        "نجي ندّيها",
-        "الذهبية",
-        "نعم",
-    ] {
-        shop.say(line);
-    }
+    shop.arabic_pickup_order();
     shop.wait_text("الدفع الإلكتروني متأخر");
     assert!(shop.gateway.checkouts().is_empty());
     assert_eq!(
@@ -309,6 +322,241 @@ fn an_expired_link_offers_cash_and_the_customer_can_switch() {
     assert_eq!(
         shop.edge
             .count("SELECT count(*) FROM payments WHERE method = 'cod' AND status = 'pending'"),
+        1
+    );
+}
+
+/// The edge was SIGKILLed after the relay stored its checkout request but before it deleted
+/// the item from its outbox (the relay's ack was never recorded): on restart the same item,
+/// same id, leaves again. The gateway must not be asked twice and the customer must not get
+/// two links for one order.
+#[test]
+fn a_checkout_request_the_edge_resends_after_a_crash_creates_one_checkout_and_one_link() {
+    let mut shop = Shop::open(&[]);
+    shop.french_pickup_order("carte cib");
+    shop.wait_text("ouvrez ce lien");
+    let attempt: String = shop
+        .edge
+        .db()
+        .query_row("SELECT id FROM payment_attempts", [], |r| r.get(0))
+        .unwrap();
+    // What the edge wrote in its outbox, as the relay received it.
+    let request: CreateCheckout = shop
+        .relay
+        .db()
+        .query_row(
+            "SELECT order_ref, amount, method, locale FROM payment_checkouts WHERE attempt_id = ?1",
+            [&attempt],
+            |r| {
+                Ok(CreateCheckout {
+                    order_ref: r.get(0)?,
+                    amount: r.get(1)?,
+                    method: r.get(2)?,
+                    locale: r.get(3)?,
+                })
+            },
+        )
+        .unwrap();
+
+    shop.edge.kill9();
+    shop.edge
+        .db()
+        .execute(
+            "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![
+                attempt,
+                CREATE_CHECKOUT,
+                chrono::Utc::now().to_rfc3339(),
+                serde_json::to_string(&request).unwrap()
+            ],
+        )
+        .unwrap();
+    shop.edge.restart();
+    wait_until(60, "the resent item is acknowledged by the relay", || {
+        shop.edge.count("SELECT count(*) FROM outbox") == 0
+    });
+    shop.settle_chat();
+
+    assert_eq!(shop.gateway.creation_requests(), 1);
+    shop.only_checkout();
+    assert_eq!(shop.count_texts("ouvrez ce lien"), 1, "{:?}", shop.texts());
+    assert_eq!(
+        shop.relay.count("SELECT count(*) FROM payment_checkouts"),
+        1
+    );
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM events WHERE kind = 'payment_update'"),
+        1
+    );
+    assert_eq!(
+        shop.order_payment(),
+        ("cib".into(), "awaiting_online".into())
+    );
+}
+
+/// The gateway answers 503 to every creation until the relay gives up
+/// (`CHARGILY_GIVE_UP_SECS`): the customer hears in Arabic that the link is late, then that
+/// online payment is unavailable with cash offered; they answer "كاش" and the order, kept all
+/// along, is handed over and its cash collected.
+#[test]
+fn when_the_gateway_stays_down_the_customer_is_offered_cash_in_arabic_and_the_order_is_paid_cash() {
+    let mut shop = Shop::open(&[("CHARGILY_GIVE_UP_SECS", "3")]);
+    shop.gateway.set_down(true);
+    shop.arabic_pickup_order();
+    shop.wait_text("الدفع الإلكتروني متأخر");
+    shop.wait_text("الدفع الإلكتروني ما راهوش متوفر حاليا");
+    assert!(
+        shop.gateway.creation_requests() >= 2,
+        "the relay retried before giving up"
+    );
+    assert!(shop.gateway.checkouts().is_empty());
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM payment_checkouts WHERE state = 'unavailable'"),
+        1
+    );
+    assert_eq!(shop.order_payment(), ("edahabia".into(), "failed".into()));
+    assert_eq!(
+        shop.count_texts("الدفع الإلكتروني متأخر"),
+        1,
+        "{:?}",
+        shop.texts()
+    );
+
+    shop.say("كاش");
+    shop.wait_text("مفهوم: تخلص الطلبية A-001 كاش كي تجي تدّيها");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+    // Nothing more is asked of the gateway once the customer pays cash.
+    let asked = shop.gateway.creation_requests();
+    shop.gateway.set_down(false);
+    shop.settle_chat();
+    assert_eq!(shop.gateway.creation_requests(), asked);
+
+    // The staff hand the order over at the counter: the cash is collected.
+    add_staff(&shop.edge, "amina", "staff", "4821");
+    let console = ConsoleClient::logged_in(&shop.edge, "amina", "4821");
+    let id: i64 = shop
+        .edge
+        .db()
+        .query_row("SELECT id FROM orders WHERE number = 'A-001'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    for to in ["accepted", "preparing", "ready", "delivered"] {
+        let r = console.post(&format!("/api/orders/{id}/status"), json!({"to": to}));
+        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
+    }
+    assert_eq!(shop.order_payment(), ("cod".into(), "collected".into()));
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM payments WHERE method = 'cod' AND status = 'collected'"),
+        1
+    );
+}
+
+/// The relay is SIGKILLed once the link is out; the customer pays while it is down, so the
+/// gateway's webhook finds nobody. After the restart the reconciliation asks the gateway
+/// (`GET /checkouts/{id}`), the order is paid on the edge and the customer thanked once —
+/// also when the gateway redelivers its webhook later.
+#[test]
+fn a_payment_confirmed_while_the_relay_was_down_is_found_after_its_restart_and_told_once() {
+    let mut shop = Shop::open(&[
+        ("CHARGILY_RECONCILE_CRON", "* * * * * *"),
+        ("CHARGILY_RECONCILE_AFTER_SECS", "0"),
+    ]);
+    shop.french_pickup_order("edahabia");
+    shop.wait_text("ouvrez ce lien");
+    let id = shop.only_checkout()["id"].as_str().unwrap().to_string();
+
+    shop.relay.kill9();
+    let lost = shop.gateway.settle(&id, "paid");
+    assert_ne!(lost.status, 200, "the relay is down: the webhook is lost");
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM payment_checkouts WHERE state = 'paid'"),
+        0
+    );
+    let reads_before = shop.gateway.status_reads();
+    shop.relay.resume();
+
+    shop.wait_text("Paiement reçu pour la commande A-001 (1400 DA)");
+    assert!(shop.gateway.status_reads() > reads_before);
+    assert_eq!(shop.order_payment(), ("edahabia".into(), "paid".into()));
+    // The gateway retries its webhook now that the relay answers: acknowledged, not retold.
+    assert_eq!(
+        shop.gateway.post_webhook(
+            &shop.relay.url("/webhooks/payments/chargily"),
+            &lost.body,
+            Some(&lost.signature)
+        ),
+        200
+    );
+    shop.settle_chat();
+    assert_eq!(shop.count_texts("Paiement reçu"), 1, "{:?}", shop.texts());
+    assert_eq!(
+        shop.relay
+            .count("SELECT count(*) FROM events WHERE kind = 'payment_update'"),
+        2,
+        "the link, then paid"
+    );
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM payment_attempts WHERE status = 'paid'"),
+        1
+    );
+}
+
+/// The "link is late" message invites the customer to answer « espèces »: doing so while the
+/// relay is still retrying switches the order to cash at once, and the link created once the
+/// gateway is back is not sent to a customer who no longer wants it.
+#[test]
+fn while_the_link_is_late_the_customer_can_answer_cash_and_no_link_follows() {
+    let mut shop = Shop::open(&[]);
+    shop.gateway.set_down(true);
+    shop.french_pickup_order("cib");
+    shop.wait_text("Le paiement en ligne tarde à répondre");
+    shop.say("espèces");
+    shop.wait_text("vous paierez la commande A-001 en espèces au retrait");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+
+    shop.gateway.set_down(false);
+    wait_until(60, "the relay's pending request is settled", || {
+        shop.relay.count(
+            "SELECT count(*) FROM payment_checkouts WHERE state IN ('pending', 'unavailable')",
+        ) == 1
+    });
+    shop.settle_chat();
+    assert_eq!(shop.count_texts("ouvrez ce lien"), 0, "{:?}", shop.texts());
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+}
+
+/// Nothing listens at the gateway's address (connection refused, not a 5xx): the same retries,
+/// then the customer hears in French that online payment is unavailable and pays cash.
+#[test]
+fn when_the_gateway_cannot_be_reached_at_all_the_customer_is_told_in_french_and_pays_cash() {
+    let nowhere = format!("http://127.0.0.1:{}/api/v2", free_port());
+    let mut shop = Shop::open(&[
+        ("CHARGILY_API_URL", nowhere.as_str()),
+        ("CHARGILY_GIVE_UP_SECS", "3"),
+    ]);
+    shop.french_pickup_order("cib");
+    shop.wait_text("Le paiement en ligne tarde à répondre");
+    shop.wait_text("Le paiement en ligne est indisponible pour le moment");
+    assert_eq!(shop.order_payment(), ("cib".into(), "failed".into()));
+    let attempts = shop
+        .relay
+        .count("SELECT attempts FROM payment_checkouts WHERE state = 'unavailable'");
+    assert!(
+        attempts >= 2,
+        "the relay retried before giving up: {attempts}"
+    );
+    shop.say("espèces");
+    shop.wait_text("vous paierez la commande A-001 en espèces au retrait");
+    assert_eq!(shop.order_payment(), ("cod".into(), "pending".into()));
+    assert_eq!(
+        shop.edge
+            .count("SELECT count(*) FROM orders WHERE number = 'A-001'"),
         1
     );
 }

@@ -196,27 +196,36 @@ pub fn apply_update(
 }
 
 /// After an online payment failed, expired or could not start, the customer's next message
-/// may be their choice: cash, or a new link. Returns the reply, already queued, when it was.
+/// may be their choice: cash, or a new link. While the link is late (the relay is still
+/// retrying) the customer was told they may answer "cash", so that choice counts too.
+/// Returns the reply, already queued, when it was.
 pub fn on_customer_text(
     tx: &Transaction<'_>,
     customer_id: i64,
     toks: &[Token],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    let waiting: Option<i64> = tx
+    let waiting: Option<(i64, bool)> = tx
         .row(
-            "SELECT id FROM orders WHERE customer_id = ?1 AND payment_status = 'failed' \
-             AND status NOT IN ('cancelled', 'rejected', 'delivered') ORDER BY id DESC LIMIT 1",
+            "SELECT o.id, o.payment_status = 'awaiting_online' FROM orders o WHERE o.customer_id = ?1 \
+             AND o.status NOT IN ('cancelled', 'rejected', 'delivered') \
+             AND (o.payment_status = 'failed' OR (o.payment_status = 'awaiting_online' AND EXISTS \
+                  (SELECT 1 FROM payment_attempts a WHERE a.order_id = o.id AND a.status = 'delayed'))) \
+             ORDER BY o.id DESC LIMIT 1",
             params![customer_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some(order_id) = waiting else {
+    let Some((order_id, delayed)) = waiting else {
         return Ok(false);
     };
     let Some(choice) = words::choice(toks) else {
         return Ok(false);
     };
+    // A late link is still coming: asking for another one would only add a second checkout.
+    if delayed && choice != Choice::Cash {
+        return Ok(false);
+    }
     let Some(o) = order(tx, order_id)? else {
         return Ok(false);
     };
