@@ -27,6 +27,23 @@ pub fn sent_to(graph: &FakeGraph, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// The texts (plain or interactive bodies) Graph was asked to send, to `to` or to anyone.
+pub fn texts_sent(graph: &FakeGraph, to: Option<&str>) -> Vec<String> {
+    graph
+        .received()
+        .iter()
+        .filter(|r| to.is_none_or(|to| r.body["to"] == to))
+        .map(|r| {
+            let b = &r.body;
+            b["text"]["body"]
+                .as_str()
+                .or_else(|| b["interactive"]["body"]["text"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
 impl Shop {
     pub fn open() -> Shop {
         let graph = FakeGraph::start();
@@ -52,19 +69,7 @@ impl Shop {
 
     /// The texts (plain or interactive bodies) Graph was asked to send to `to`.
     pub fn texts_to(&self, to: &str) -> Vec<String> {
-        self.graph
-            .received()
-            .iter()
-            .filter(|r| r.body["to"] == to)
-            .map(|r| {
-                let b = &r.body;
-                b["text"]["body"]
-                    .as_str()
-                    .or_else(|| b["interactive"]["body"]["text"].as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect()
+        texts_sent(&self.graph, Some(to))
     }
 
     /// The customer `from` (profile name `name`) writes `text`; returns once the edge has

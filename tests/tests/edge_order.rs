@@ -3,24 +3,10 @@
 //! that follows Meta's documented API). The menu is imported with the real CLI.
 
 use resto_e2e::fake_graph::FakeGraph;
+use resto_e2e::shop::texts_sent;
 use resto_e2e::{wa_text, wait_until, Edge, Relay};
 
 const PHONE: &str = "109876543210987";
-
-fn texts_sent(graph: &FakeGraph) -> Vec<String> {
-    graph
-        .received()
-        .iter()
-        .map(|r| {
-            let b = &r.body;
-            b["text"]["body"]
-                .as_str()
-                .or_else(|| b["interactive"]["body"]["text"].as_str())
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect()
-}
 
 #[test]
 fn a_customer_orders_on_whatsapp_and_gets_every_reply_in_french() {
@@ -51,11 +37,11 @@ fn a_customer_orders_on_whatsapp_and_gets_every_reply_in_french() {
         });
     }
     wait_until(30, "the order confirmation reached Graph", || {
-        texts_sent(&graph)
+        texts_sent(&graph, None)
             .iter()
             .any(|t| t.contains("Commande A-001 enregistrée"))
     });
-    let sent = texts_sent(&graph);
+    let sent = texts_sent(&graph, None);
     assert!(
         sent[0].contains("Bienvenue chez Pizzeria El Bahdja"),
         "{sent:?}"

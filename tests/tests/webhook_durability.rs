@@ -31,47 +31,7 @@ fn a_message_acknowledged_just_before_sigkill_is_there_after_restart() {
 fn every_webhook_answered_200_during_a_burst_survives_sigkill() {
     let mut relay = Relay::start(&[]);
     relay.route_fixture_accounts();
-    let url = relay.url("/webhooks/meta");
-    let acked = Arc::new(Mutex::new(Vec::new()));
-    let threads: Vec<_> = (0..8)
-        .map(|t| {
-            let (url, acked) = (url.clone(), acked.clone());
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::new();
-                for i in 0..400 {
-                    let id = format!("wamid.burst.{t}.{i}");
-                    let body = wa_text("109876543210987", &id, "burst");
-                    let sig = sign(APP_SECRET, &body);
-                    match client
-                        .post(&url)
-                        .header("x-hub-signature-256", sig)
-                        .body(body)
-                        .send()
-                    {
-                        Ok(r) if r.status().as_u16() == 200 => acked.lock().unwrap().push(id),
-                        Ok(_) => {}
-                        Err(_) => return, // the relay is gone
-                    }
-                }
-            })
-        })
-        .collect();
-    // Kill while requests are in flight (a deadline, not a sleep: fail instead of hanging).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while acked.lock().unwrap().len() < 300 {
-        assert!(
-            Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()),
-            "the burst never reached 300 acknowledged webhooks ({} so far)",
-            acked.lock().unwrap().len()
-        );
-        std::thread::yield_now();
-    }
-    relay.kill9();
-    for t in threads {
-        t.join().unwrap();
-    }
-    relay.restart();
-    let acked = acked.lock().unwrap().clone();
+    let acked = burst_cut_by_sigkill(&mut relay, 8, 400, "burst", 300);
     assert!(
         acked.len() >= 300 && acked.len() < 3200,
         "the kill happened mid-burst ({})",
@@ -129,46 +89,9 @@ fn a_message_for_an_unrouted_account_is_kept_and_delivered_once_routed() {
 fn meta_retries_of_a_burst_cut_by_sigkill_are_each_stored_exactly_once() {
     let mut relay = Relay::start(&[]);
     relay.route_fixture_accounts();
-    let url = relay.url("/webhooks/meta");
-    let acked = Arc::new(Mutex::new(HashSet::new()));
-    let threads: Vec<_> = (0..6)
-        .map(|t| {
-            let (url, acked) = (url.clone(), acked.clone());
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::new();
-                for i in 0..300 {
-                    let id = format!("wamid.retry.{t}.{i}");
-                    let body = wa_text("109876543210987", &id, "retry me");
-                    let sent = client
-                        .post(&url)
-                        .header("x-hub-signature-256", sign(APP_SECRET, &body))
-                        .body(body)
-                        .send();
-                    match sent {
-                        Ok(r) if r.status().as_u16() == 200 => {
-                            acked.lock().unwrap().insert(id);
-                        }
-                        Ok(_) => {}
-                        Err(_) => return,
-                    }
-                }
-            })
-        })
+    let acked: HashSet<String> = burst_cut_by_sigkill(&mut relay, 6, 300, "retry", 200)
+        .into_iter()
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.lock().unwrap().len() < 200 {
-        assert!(
-            Instant::now() < deadline && !threads.iter().all(|t| t.is_finished()),
-            "the burst never reached 200 acknowledged webhooks"
-        );
-        std::thread::yield_now();
-    }
-    relay.kill9();
-    for t in threads {
-        t.join().unwrap();
-    }
-    relay.restart();
-    let acked = acked.lock().unwrap().clone();
     assert!(acked.len() < 1800, "the kill happened mid-burst");
     let stored_before = relay.events().len();
 
@@ -177,7 +100,7 @@ fn meta_retries_of_a_burst_cut_by_sigkill_are_each_stored_exactly_once() {
     for t in 0..6 {
         for i in 0..300 {
             let id = format!("wamid.retry.{t}.{i}");
-            let (status, r) = relay.post_signed(&wa_text("109876543210987", &id, "retry me"));
+            let (status, r) = relay.post_signed(&wa_text("109876543210987", &id, "burst"));
             assert_eq!(status, 200, "{id}: {r}");
             let dup = r["duplicates"].as_i64() == Some(1);
             if acked.contains(&id) {
@@ -201,4 +124,56 @@ fn meta_retries_of_a_burst_cut_by_sigkill_are_each_stored_exactly_once() {
     let unique: HashSet<&String> = stored.iter().collect();
     assert_eq!(unique.len(), stored.len(), "no message stored twice");
     assert_eq!(stored.len(), 1800, "every message of the burst stored once");
+}
+
+/// `threads` clients each post `per_thread` signed WhatsApp texts (`wamid.<tag>.<t>.<i>`);
+/// the relay is SIGKILLed once `kill_after` were acknowledged, then restarted. Returns the
+/// wamids that got a 200 (a deadline, not a sleep: the test fails instead of hanging).
+fn burst_cut_by_sigkill(
+    relay: &mut Relay,
+    threads: usize,
+    per_thread: usize,
+    tag: &str,
+    kill_after: usize,
+) -> Vec<String> {
+    let url = relay.url("/webhooks/meta");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let (url, acked, tag) = (url.clone(), acked.clone(), tag.to_string());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                for i in 0..per_thread {
+                    let id = format!("wamid.{tag}.{t}.{i}");
+                    let body = wa_text("109876543210987", &id, "burst");
+                    let sent = client
+                        .post(&url)
+                        .header("x-hub-signature-256", sign(APP_SECRET, &body))
+                        .body(body)
+                        .send();
+                    match sent {
+                        Ok(r) if r.status().as_u16() == 200 => acked.lock().unwrap().push(id),
+                        Ok(_) => {}
+                        Err(_) => return, // the relay is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < kill_after {
+        assert!(
+            Instant::now() < deadline && !workers.iter().all(|t| t.is_finished()),
+            "the burst never reached {kill_after} acknowledged webhooks ({} so far)",
+            acked.lock().unwrap().len()
+        );
+        std::thread::yield_now();
+    }
+    relay.kill9();
+    for t in workers {
+        t.join().unwrap();
+    }
+    relay.restart();
+    let acked = acked.lock().unwrap().clone();
+    acked
 }
