@@ -37,14 +37,8 @@ fn every_webhook_answered_200_during_a_burst_survives_sigkill() {
         "the kill happened mid-burst ({})",
         acked.len()
     );
-    let stored: Vec<String> = relay
-        .events()
-        .into_iter()
-        .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
-        .collect();
-    let unique: HashSet<&String> = stored.iter().collect();
-    assert_eq!(unique.len(), stored.len(), "no message stored twice");
-    let missing: Vec<&String> = acked.iter().filter(|id| !unique.contains(id)).collect();
+    let unique = stored_once(&relay);
+    let missing: Vec<&String> = acked.iter().filter(|id| !unique.contains(*id)).collect();
     assert!(
         missing.is_empty(),
         "{} acknowledged messages lost, e.g. {:?}",
@@ -116,14 +110,8 @@ fn meta_retries_of_a_burst_cut_by_sigkill_are_each_stored_exactly_once() {
         duplicates, stored_before,
         "exactly the messages stored before the kill are duplicates"
     );
-    let stored: Vec<String> = relay
-        .events()
-        .into_iter()
-        .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
-        .collect();
-    let unique: HashSet<&String> = stored.iter().collect();
-    assert_eq!(unique.len(), stored.len(), "no message stored twice");
-    assert_eq!(stored.len(), 1800, "every message of the burst stored once");
+    let unique = stored_once(&relay);
+    assert_eq!(unique.len(), 1800, "every message of the burst stored once");
 }
 
 /// `threads` clients each post `per_thread` signed WhatsApp texts (`wamid.<tag>.<t>.<i>`);
@@ -176,4 +164,16 @@ fn burst_cut_by_sigkill(
     relay.restart();
     let acked = acked.lock().unwrap().clone();
     acked
+}
+
+/// The wamids of the stored events, failing the test if any is stored twice.
+fn stored_once(relay: &Relay) -> HashSet<String> {
+    let stored: Vec<String> = relay
+        .events()
+        .into_iter()
+        .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
+        .collect();
+    let unique: HashSet<String> = stored.iter().cloned().collect();
+    assert_eq!(unique.len(), stored.len(), "no message stored twice");
+    unique
 }
