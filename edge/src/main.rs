@@ -338,25 +338,23 @@ fn enroll(
 }
 
 fn menu_command(db_path: &std::path::Path, action: MenuAction) -> anyhow::Result<()> {
-    use resto_edge::{chat::PLACES, menu};
+    use resto_edge::menu;
     let mut conn = store::open(db_path)?;
     match action {
         MenuAction::Import { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let m = match menu::validate::parse_menu(&bytes, &PLACES) {
+            let m = match menu::db::import_json(&mut conn, &bytes, &store::now()) {
                 Ok(m) => m,
-                Err(problems) => {
+                Err(menu::db::ImportError::Invalid(problems)) => {
                     eprintln!("{} was NOT imported; the current menu is unchanged. Fix these {} problem(s):", file.display(), problems.len());
                     for p in &problems {
                         eprintln!("  {p}");
                     }
                     std::process::exit(1);
                 }
+                Err(e) => return Err(e.into()),
             };
-            let tx = conn.transaction()?;
-            menu::db::import(&tx, &m, &store::now())?;
-            tx.commit()?;
             println!(
                 "menu imported: {} categories, {} items, {} delivery zones, {} FAQ entries",
                 m.categories.len(),

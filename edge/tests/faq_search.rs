@@ -3,7 +3,7 @@
 //! messages the FAQ does not cover are not answered from it.
 
 use resto_edge::engine::FaqLookup;
-use resto_edge::{chat::PLACES, faq, menu, store};
+use resto_edge::{faq, menu, store};
 
 const HOURS: usize = 0;
 const DELIVERY: usize = 1;
@@ -17,10 +17,7 @@ fn demo_store() -> (rusqlite::Connection, std::path::PathBuf) {
         "/../../shared/fixtures/menus/demo_menu.json"
     ))
     .unwrap();
-    let m = menu::validate::parse_menu(&bytes, &PLACES).unwrap();
-    let tx = c.transaction().unwrap();
-    menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
-    tx.commit().unwrap();
+    menu::db::import_json(&mut c, &bytes, "2026-11-23T10:00:00.000Z").unwrap();
     (c, dir)
 }
 

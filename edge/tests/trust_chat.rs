@@ -3,7 +3,7 @@
 //! spam, the no-show rule at checkout, FAQ answers, and funnel attribution of QR scans.
 
 use chrono::{DateTime, Duration, Utc};
-use resto_edge::{apply, chat::PLACES, funnel, menu, qr, store, trust};
+use resto_edge::{apply, funnel, menu, qr, store, trust};
 use resto_sync::{Event, EventKind};
 use rusqlite::{params, Connection};
 use serde_json::json;
@@ -25,10 +25,7 @@ impl Shop {
             "/../../shared/fixtures/menus/demo_menu.json"
         ))
         .unwrap();
-        let m = menu::validate::parse_menu(&bytes, &PLACES).unwrap();
-        let tx = c.transaction().unwrap();
-        menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
-        tx.commit().unwrap();
+        menu::db::import_json(&mut c, &bytes, "2026-11-23T10:00:00.000Z").unwrap();
         Shop {
             c,
             dir,

@@ -19,10 +19,7 @@ fn edge_db() -> Connection {
     let dir = temp_dir("edge-conv");
     let mut c = resto_edge::store::open(&dir.join("edge.db")).unwrap();
     let bytes = std::fs::read(meta_fixtures().join("../menus/demo_menu.json")).unwrap();
-    let m = menu::validate::parse_menu(&bytes, &resto_edge::chat::PLACES).unwrap();
-    let tx = c.transaction().unwrap();
-    menu::db::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
-    tx.commit().unwrap();
+    menu::db::import_json(&mut c, &bytes, "2026-11-23T10:00:00.000Z").unwrap();
     c
 }
 

@@ -15,6 +15,25 @@ fn from_json<T: serde::de::DeserializeOwned>(s: String) -> rusqlite::Result<T> {
     })
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file was refused whole; the stored menu is unchanged.
+    #[error("the menu file has {} problem(s); the current menu is unchanged", .0.len())]
+    Invalid(Vec<validate::Problem>),
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// Checks a menu file (JSON bytes) against the reference places and, when it is valid,
+/// replaces the stored menu with it in one transaction (`resto-edge menu import`).
+pub fn import_json(c: &mut Connection, bytes: &[u8], now: &str) -> Result<Menu, ImportError> {
+    let menu = validate::parse_menu(bytes, &crate::chat::PLACES).map_err(ImportError::Invalid)?;
+    let tx = c.transaction()?;
+    import(&tx, &menu, now)?;
+    tx.commit()?;
+    Ok(menu)
+}
+
 /// Replaces the stored menu with `menu` (already validated) in the caller's transaction.
 pub fn import(tx: &Transaction<'_>, menu: &Menu, now: &str) -> rusqlite::Result<()> {
     for table in [
