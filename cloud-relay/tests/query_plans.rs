@@ -14,31 +14,11 @@ const BIG: &[&str] = &[
 ];
 
 fn plan(c: &rusqlite::Connection, sql: &str) -> Vec<String> {
-    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    let n = st.parameter_count();
-    let params: Vec<rusqlite::types::Value> = (0..n)
-        .map(|_| rusqlite::types::Value::Text("x".into()))
-        .collect();
-    st.query_map(rusqlite::params_from_iter(params), |r| {
-        r.get::<_, String>(3)
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+    resto_ops::query_plan::plan(c, sql).unwrap()
 }
 
-/// A full scan of a big table: `SCAN t` with no index at all.
 fn full_scans(lines: &[String]) -> Vec<String> {
-    lines
-        .iter()
-        .filter(|l| {
-            let l = l.trim();
-            BIG.iter()
-                .any(|t| l == format!("SCAN {t}") || l.starts_with(&format!("SCAN {t} ")))
-                && !l.contains("INDEX")
-        })
-        .cloned()
-        .collect()
+    resto_ops::query_plan::full_scans(lines, BIG)
 }
 
 #[test]

@@ -8,4 +8,5 @@ pub mod backup;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod query_plan;
 pub mod schedule;
