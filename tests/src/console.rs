@@ -135,6 +135,17 @@ impl ConsoleClient {
         )
     }
 
+    /// Moves order `id` along the board through `steps`, failing the test at any refusal.
+    pub fn move_through(&self, id: i64, steps: &[&str]) {
+        for to in steps {
+            let r = self.post(
+                &format!("/api/orders/{id}/status"),
+                serde_json::json!({"to": to}),
+            );
+            assert_eq!(r.status, 200, "order {id} to {to}: {:?}", r.body);
+        }
+    }
+
     /// A deletion, with the CSRF header.
     pub fn delete(&self, path: &str) -> Response {
         self.send(self.http.delete(format!("{}{path}", self.base)), true)

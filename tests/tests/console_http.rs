@@ -121,10 +121,7 @@ fn an_illegal_move_delivered_to_preparing_is_409_with_nothing_changed() {
     let mut c = ConsoleClient::new(&edge);
     assert_eq!(c.login("amina", "4821").status, 200);
     let id = counter_order(&c);
-    for to in ["accepted", "preparing", "ready", "delivered"] {
-        let r = c.post(&format!("/api/orders/{id}/status"), json!({"to": to}));
-        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
-    }
+    c.move_through(id, &["accepted", "preparing", "ready", "delivered"]);
     let before: (String, String) = edge
         .db()
         .query_row(
@@ -275,10 +272,7 @@ fn delivery_problems_and_refusals_at_the_door_are_recorded_and_refunds_are_for_t
     );
     assert_eq!(r.status, 422, "{:?}", r.body);
 
-    for to in ["accepted", "preparing", "ready", "out_for_delivery"] {
-        let r = staff.post(&format!("/api/orders/{id}/status"), json!({"to": to}));
-        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
-    }
+    staff.move_through(id, &["accepted", "preparing", "ready", "out_for_delivery"]);
     assert_eq!(
         staff
             .post(&format!("/api/orders/{id}/cash-refused"), json!({}))

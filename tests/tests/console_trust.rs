@@ -143,10 +143,10 @@ fn the_owner_sets_the_no_show_rule_and_the_next_order_of_a_customer_over_it_says
     // A first order refused at the door…
     let samir = "213661000102";
     let first = shop.whatsapp_order(samir, "Samir");
-    for to in ["accepted", "preparing", "ready", "out_for_delivery"] {
-        let r = staff.post(&format!("/api/orders/{first}/status"), json!({"to": to}));
-        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
-    }
+    staff.move_through(
+        first,
+        &["accepted", "preparing", "ready", "out_for_delivery"],
+    );
     assert_eq!(
         staff
             .post(&format!("/api/orders/{first}/cash-refused"), json!({}))

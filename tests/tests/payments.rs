@@ -9,7 +9,6 @@ use resto_e2e::fake_chargily::FakeChargily;
 use resto_e2e::fake_graph::FakeGraph;
 use resto_e2e::{free_port, sign, wa_text, wait_until, Edge, Relay};
 use resto_sync::payment::{CreateCheckout, CREATE_CHECKOUT};
-use serde_json::json;
 
 const PHONE: &str = "109876543210987";
 const KEY: &str = "test_sk_fake_chargily_key";
@@ -443,10 +442,7 @@ fn when_the_gateway_stays_down_the_customer_is_offered_cash_in_arabic_and_the_or
             r.get(0)
         })
         .unwrap();
-    for to in ["accepted", "preparing", "ready", "delivered"] {
-        let r = console.post(&format!("/api/orders/{id}/status"), json!({"to": to}));
-        assert_eq!(r.status, 200, "{to}: {:?}", r.body);
-    }
+    console.move_through(id, &["accepted", "preparing", "ready", "delivered"]);
     assert_eq!(shop.order_payment(), ("cod".into(), "collected".into()));
     assert_eq!(
         shop.edge
