@@ -124,8 +124,12 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate { db } => {
             let path = db.unwrap_or(db_path);
-            store::open(&path)?;
-            println!("{}: schema is up to date", path.display());
+            let applied = store::migrate(&path)?;
+            if applied.is_empty() {
+                println!("{}: schema is up to date", path.display());
+            } else {
+                println!("{}: applied {}", path.display(), applied.join(", "));
+            }
         }
         Command::Enroll {
             relay,

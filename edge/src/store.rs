@@ -22,6 +22,15 @@ pub enum StoreError {
 }
 
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    open_and_migrate(path).map(|(conn, _)| conn)
+}
+
+/// Opens (creating if needed) and migrates; returns the names of the migrations applied now.
+pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
+    open_and_migrate(path).map(|(_, applied)| applied)
+}
+
+fn open_and_migrate(path: &Path) -> Result<(Connection, Vec<String>), StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
             path: dir.display().to_string(),
@@ -44,8 +53,13 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
         true,
     )?;
-    embedded::migrations::runner().run(&mut conn)?;
-    Ok(conn)
+    let report = embedded::migrations::runner().run(&mut conn)?;
+    let applied = report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    Ok((conn, applied))
 }
 
 fn migration_lock(path: &Path) -> Result<resto_ops::lock::MigrationLock, StoreError> {
@@ -87,18 +101,4 @@ pub const STATEMENT_CACHE: usize = 128;
 
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Opens (creating if needed) and migrates; returns the names of the migrations applied now.
-pub fn migrate(path: &Path) -> Result<Vec<String>, StoreError> {
-    let _serial = migration_lock(path)?;
-    let mut conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    let report = embedded::migrations::runner().run(&mut conn)?;
-    Ok(report
-        .applied_migrations()
-        .iter()
-        .map(|m| m.to_string())
-        .collect())
 }

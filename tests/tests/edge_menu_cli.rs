@@ -1,5 +1,6 @@
-//! The technician's and owner's view of `resto-edge menu import|export`: the demo menu goes in
-//! and comes back out the same; a broken file is refused whole with every problem listed.
+//! The technician's and owner's view of `resto-edge migrate` and `menu import|export`: a fresh
+//! database says which migrations it got, a second run says it is current; the demo menu goes
+//! in and comes back out the same; a broken file is refused whole with every problem listed.
 
 use resto_e2e::{program, temp_dir};
 use serde_json::Value;
@@ -33,6 +34,18 @@ fn ok(out: &Output) -> String {
 
 fn read_json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn migrate_names_what_it_applied_to_a_fresh_database_and_then_says_it_is_current() {
+    let dir = temp_dir("edge-migrate");
+    let first = ok(&edge(&dir, &["migrate"]));
+    assert!(
+        first.contains("applied V1__skeleton") && first.contains("V8__qr_text"),
+        "{first}"
+    );
+    let again = ok(&edge(&dir, &["migrate"]));
+    assert!(again.contains("schema is up to date"), "{again}");
 }
 
 #[test]
