@@ -1,6 +1,8 @@
 //! The decisions of webhook intake, as plain functions: how the signature mode treats a
 //! verification result, which query strings are refused, and how a parsed webhook becomes
 //! the batch of events and security events to commit. The HTTP handler only sequences them.
+//!
+//! May import: `config`, `security`, `meta`, `store` (the batch types); never `state`.
 
 use crate::config::SignatureMode;
 use crate::meta::media::strip_blocked_media;
@@ -95,6 +97,7 @@ pub fn plan_ingest(mut parsed: ParsedWebhook, source: Option<&str>) -> IngestBat
             label: msg.kind.as_str().to_string(),
             kind: EventKind::InboundMessage,
             payload: serde_json::to_string(&msg).unwrap_or_else(|_| "{}".into()),
+            away: None,
         });
     }
     for st in parsed.statuses {
@@ -107,6 +110,7 @@ pub fn plan_ingest(mut parsed: ParsedWebhook, source: Option<&str>) -> IngestBat
             label: st.status.clone(),
             kind: EventKind::MessageStatus,
             payload: serde_json::to_string(&st).unwrap_or_else(|_| "{}".into()),
+            away: None,
         });
     }
     if !parsed.invalid_items.is_empty() {

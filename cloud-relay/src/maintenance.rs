@@ -1,62 +1,17 @@
-//! The relay's upkeep: scheduled online backups with rotation, the cron-scheduled purges of
-//! security events and sent replies, and the watchdog heartbeat that proves to systemd that
-//! the runtime and the database writer still work.
+//! The relay's upkeep: scheduled online backups with rotation, the interval purge of the
+//! event log, the cron-scheduled purges of security events and sent replies, and the
+//! watchdog heartbeat that proves to systemd that the runtime and the database writer still
+//! work.
+//!
+//! Every background job that is not a subsystem's own worker (Graph sender, payment
+//! worker) lives here; `server` only spawns them. Their settings are in `config`.
+//!
+//! May import: `config`, `store`, `metrics`, `state`.
 
-use crate::config::RelayConfig;
-use crate::http::AppState;
+use crate::state::AppState;
 use resto_ops::schedule::Schedule;
-use serde::Deserialize;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct BackupConfig {
-    /// `RELAY_BACKUP_SCHEDULE`: cron (five fields, local time); empty turns it off.
-    pub schedule: String,
-    /// `RELAY_BACKUP_KEEP`
-    pub keep: usize,
-    /// `RELAY_BACKUP_DIR`: default `<data_dir>/backups`.
-    pub dir: Option<PathBuf>,
-}
-
-impl Default for BackupConfig {
-    fn default() -> Self {
-        BackupConfig {
-            schedule: "0 3 * * *".into(),
-            keep: 7,
-            dir: None,
-        }
-    }
-}
-
-impl BackupConfig {
-    pub fn dir(&self, cfg: &RelayConfig) -> PathBuf {
-        self.dir
-            .clone()
-            .unwrap_or_else(|| cfg.data_dir.join("backups"))
-    }
-}
-
-/// Schedules that do not parse, named by their variable.
-pub fn schedule_problems(cfg: &RelayConfig) -> Vec<String> {
-    let mut p = Vec::new();
-    if !cfg.backup.schedule.trim().is_empty() {
-        if let Err(e) = Schedule::parse(&cfg.backup.schedule) {
-            p.push(format!("RELAY_BACKUP_SCHEDULE (backup.schedule): {e}"));
-        }
-    }
-    if cfg.backup.keep == 0 {
-        p.push("RELAY_BACKUP_KEEP must be at least 1".into());
-    }
-    if let Err(e) = Schedule::parse(&cfg.retention.schedule) {
-        p.push(format!(
-            "RELAY_RETENTION_SCHEDULE (retention.schedule): {e}"
-        ));
-    }
-    p
-}
 
 pub async fn backup_job(app: Arc<AppState>) {
     let cfg = &app.config;
@@ -93,6 +48,38 @@ pub async fn backup_job(app: Arc<AppState>) {
         }
     })
     .await;
+}
+
+/// Purges the event log on an interval rather than a cron schedule: the unread-expiry alarm
+/// (`resto_events_expired_unread_total`) must fire within minutes, not at the next night.
+/// The other purges are nightly cron jobs (`housekeeping_job`).
+pub async fn retention_job(app: Arc<AppState>) {
+    let r = &app.config.retention;
+    let policy = crate::store::retention::RetentionPolicy {
+        acked_grace: chrono::Duration::hours(r.acked_hours as i64),
+        keep_unacked: chrono::Duration::days(r.unacked_days as i64),
+        keep_dedupe_keys: chrono::Duration::days(r.unacked_days.max(7) as i64 + 1),
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(r.interval_secs.max(1)));
+    loop {
+        tick.tick().await;
+        match app.store.purge(policy).await {
+            Ok(report) => {
+                for (node, n) in &report.expired_unread {
+                    app.metrics.expired_unread(node, *n);
+                    tracing::error!(node_id = %node, expired = n, "events EXPIRED UNREAD: the node did not poll for longer than the retention; these customer messages were never delivered");
+                }
+                if report.acked_purged > 0 || report.dedupe_keys_purged > 0 {
+                    tracing::info!(
+                        acked_purged = report.acked_purged,
+                        dedupe_keys_purged = report.dedupe_keys_purged,
+                        "retention pass"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "retention pass failed; will retry"),
+        }
+    }
 }
 
 /// Purges of security events and sent replies, on `retention.schedule`.

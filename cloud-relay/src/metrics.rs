@@ -1,5 +1,7 @@
 //! Prometheus text exposition for the relay. Hand-written because the set is small and fixed;
 //! a labelled counter is a map behind a mutex, touched once per request.
+//!
+//! May import: `security`, `store` (the per-node gauges it renders).
 
 use crate::security::SecurityEventType;
 use std::collections::BTreeMap;
@@ -61,6 +63,9 @@ pub struct Metrics {
     expired_unread: Counter2,
     backups_ok: AtomicU64,
     backups_failed: AtomicU64,
+    media_fetches: Counter2,
+    away_messages: Counter2,
+    read_receipts: Counter2,
 }
 
 impl Metrics {
@@ -86,6 +91,11 @@ impl Metrics {
         self.expired_unread.inc(node_id, "", n);
     }
 
+    /// `outcome`: fetched, retry, failed (`MEDIA_FETCH_FAILED` in the logs), delivered.
+    pub fn media_fetch(&self, kind: &str, outcome: &str) {
+        self.media_fetches.inc(kind, outcome, 1);
+    }
+
     pub fn backup_done(&self, ok: bool) {
         let c = if ok {
             &self.backups_ok
@@ -93,6 +103,26 @@ impl Metrics {
             &self.backups_failed
         };
         c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A customer message stored while its node was away; `notice` when it queued the
+    /// "saved, we'll answer when the restaurant is back" reply (once per customer per outage).
+    pub fn away_message(&self, provider: &str, notice: bool) {
+        self.away_messages.inc(
+            provider,
+            if notice {
+                "notice_queued"
+            } else {
+                "already_told"
+            },
+            1,
+        );
+    }
+
+    /// One read receipt + typing indicator call: `sent` or `failed` (never retried).
+    pub fn read_receipt(&self, provider: &str, sent: bool) {
+        self.read_receipts
+            .inc(provider, if sent { "sent" } else { "failed" }, 1);
     }
 
     pub fn ingest_latency(&self, d: Duration) {
@@ -112,22 +142,47 @@ impl Metrics {
     /// right even when another process (`route add`) changed it.
     pub fn render(&self, unrouted: Option<u64>, nodes: &[crate::store::NodeGauge]) -> String {
         let mut out = String::with_capacity(4096);
+        self.render_webhooks(&mut out);
+        self.render_courtesy(&mut out);
+        self.render_alarms(&mut out, unrouted);
+        render_nodes(&mut out, nodes);
+        self.render_latency(&mut out);
+        self.render_media(&mut out);
+        out
+    }
+
+    fn render_media(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP resto_media_fetches_total Customer media fetched from Meta, by kind and outcome (alert on failed).\n# TYPE resto_media_fetches_total counter"
+        );
+        for ((kind, outcome), v) in self.media_fetches.snapshot() {
+            let _ = writeln!(
+                out,
+                "resto_media_fetches_total{{kind=\"{}\",outcome=\"{}\"}} {v}",
+                escape(&kind),
+                escape(&outcome)
+            );
+        }
+    }
+
+    fn render_webhooks(&self, out: &mut String) {
         counter2(
-            &mut out,
+            out,
             "resto_webhook_requests_total",
             "Meta webhook POSTs by provider and outcome.",
             ("provider", "outcome"),
             &self.webhook_requests,
         );
         counter2(
-            &mut out,
+            out,
             "resto_inbound_messages_total",
             "Customer messages stored, by provider and kind.",
             ("provider", "kind"),
             &self.inbound_messages,
         );
         counter2(
-            &mut out,
+            out,
             "resto_message_statuses_total",
             "Delivery statuses of our outbound messages stored, by provider and status.",
             ("provider", "status"),
@@ -138,6 +193,28 @@ impl Metrics {
             "# HELP resto_duplicates_total Webhook events already seen (Meta retries), answered 200 and not stored again.\n# TYPE resto_duplicates_total counter\nresto_duplicates_total {}",
             self.duplicates.load(Ordering::Relaxed)
         );
+    }
+
+    /// What the relay says on a node's behalf: away notices and read receipts.
+    fn render_courtesy(&self, out: &mut String) {
+        counter2(
+            out,
+            "resto_away_messages_total",
+            "Customer messages stored while their node was away, by provider and outcome (notice_queued: the customer is told now; already_told: earlier in the same outage).",
+            ("provider", "outcome"),
+            &self.away_messages,
+        );
+        counter2(
+            out,
+            "resto_read_receipts_total",
+            "Read receipt + typing indicator calls to Graph, by provider and outcome (sent, failed); never retried.",
+            ("provider", "outcome"),
+            &self.read_receipts,
+        );
+    }
+
+    /// What an operator alerts on: security events, unrouted and expired events, backups.
+    fn render_alarms(&self, out: &mut String, unrouted: Option<u64>) {
         let _ = writeln!(
             out,
             "# HELP resto_security_events_total Security events recorded, by type.\n# TYPE resto_security_events_total counter"
@@ -178,45 +255,9 @@ impl Metrics {
             self.backups_ok.load(Ordering::Relaxed),
             self.backups_failed.load(Ordering::Relaxed)
         );
-        let now = chrono::Utc::now();
-        let age = |t: &Option<String>| {
-            t.as_deref()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| {
-                    (now - t.with_timezone(&chrono::Utc))
-                        .num_milliseconds()
-                        .max(0) as f64
-                        / 1000.0
-                })
-        };
-        let _ = writeln!(out, "# HELP resto_node_backlog Events not yet acknowledged by the node.\n# TYPE resto_node_backlog gauge");
-        for n in nodes {
-            let _ = writeln!(
-                out,
-                "resto_node_backlog{{node=\"{}\"}} {}",
-                escape(&n.node_id),
-                n.backlog
-            );
-        }
-        let _ = writeln!(out, "# HELP resto_node_oldest_unacked_age_seconds Age of the oldest event the node has not acknowledged (0 when none).\n# TYPE resto_node_oldest_unacked_age_seconds gauge");
-        for n in nodes {
-            let _ = writeln!(
-                out,
-                "resto_node_oldest_unacked_age_seconds{{node=\"{}\"}} {}",
-                escape(&n.node_id),
-                age(&n.oldest_unacked_at).unwrap_or(0.0)
-            );
-        }
-        let _ = writeln!(out, "# HELP resto_node_last_seen_age_seconds Seconds since the node last polled (absent: never).\n# TYPE resto_node_last_seen_age_seconds gauge");
-        for n in nodes {
-            if let Some(a) = age(&n.last_seen_at) {
-                let _ = writeln!(
-                    out,
-                    "resto_node_last_seen_age_seconds{{node=\"{}\"}} {a}",
-                    escape(&n.node_id)
-                );
-            }
-        }
+    }
+
+    fn render_latency(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP resto_ingest_duration_seconds Time from request to durable commit of a webhook.\n# TYPE resto_ingest_duration_seconds histogram"
@@ -239,7 +280,49 @@ impl Metrics {
             self.ingest.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         );
         let _ = writeln!(out, "resto_ingest_duration_seconds_count {count}");
-        out
+    }
+}
+
+/// Per-node gauges, read from the database at scrape time.
+fn render_nodes(out: &mut String, nodes: &[crate::store::NodeGauge]) {
+    let now = chrono::Utc::now();
+    let age = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                (now - t.with_timezone(&chrono::Utc))
+                    .num_milliseconds()
+                    .max(0) as f64
+                    / 1000.0
+            })
+    };
+    let _ = writeln!(out, "# HELP resto_node_backlog Events not yet acknowledged by the node.\n# TYPE resto_node_backlog gauge");
+    for n in nodes {
+        let _ = writeln!(
+            out,
+            "resto_node_backlog{{node=\"{}\"}} {}",
+            escape(&n.node_id),
+            n.backlog
+        );
+    }
+    let _ = writeln!(out, "# HELP resto_node_oldest_unacked_age_seconds Age of the oldest event the node has not acknowledged (0 when none).\n# TYPE resto_node_oldest_unacked_age_seconds gauge");
+    for n in nodes {
+        let _ = writeln!(
+            out,
+            "resto_node_oldest_unacked_age_seconds{{node=\"{}\"}} {}",
+            escape(&n.node_id),
+            age(&n.oldest_unacked_at).unwrap_or(0.0)
+        );
+    }
+    let _ = writeln!(out, "# HELP resto_node_last_seen_age_seconds Seconds since the node last polled (absent: never).\n# TYPE resto_node_last_seen_age_seconds gauge");
+    for n in nodes {
+        if let Some(a) = age(&n.last_seen_at) {
+            let _ = writeln!(
+                out,
+                "resto_node_last_seen_age_seconds{{node=\"{}\"}} {a}",
+                escape(&n.node_id)
+            );
+        }
     }
 }
 
@@ -281,5 +364,24 @@ mod tests {
         assert!(text.contains("resto_webhook_requests_total{provider=\"wa\",outcome=\"stored\"} 1"));
         assert!(text.contains("resto_inbound_messages_total{provider=\"wa\",kind=\"text\"} 1"));
         assert!(text.contains("resto_unrouted_messages 3"));
+    }
+
+    #[test]
+    fn away_notices_and_read_receipts_are_counted_by_outcome() {
+        let m = Metrics::default();
+        m.away_message("wa", true);
+        m.away_message("wa", false);
+        m.away_message("wa", false);
+        m.read_receipt("wa", true);
+        m.read_receipt("wa", false);
+        let text = m.render(None, &[]);
+        assert!(
+            text.contains("resto_away_messages_total{provider=\"wa\",outcome=\"notice_queued\"} 1")
+        );
+        assert!(
+            text.contains("resto_away_messages_total{provider=\"wa\",outcome=\"already_told\"} 2")
+        );
+        assert!(text.contains("resto_read_receipts_total{provider=\"wa\",outcome=\"sent\"} 1"));
+        assert!(text.contains("resto_read_receipts_total{provider=\"wa\",outcome=\"failed\"} 1"));
     }
 }

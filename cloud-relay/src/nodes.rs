@@ -1,9 +1,11 @@
 //! Node credentials. A node's secret is derived from the relay's master key, the node id and
 //! a generation number, so the database never holds a usable device credential (DESIGN §5):
 //! a copy of `relay.db` alone cannot impersonate a restaurant.
+//!
+//! May import: `secrets`.
 
+use crate::secrets::write_private;
 use resto_sync::hmac::hmac_sha256_hex;
-use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,21 +72,6 @@ impl MasterKey {
             ],
         )
     }
-}
-
-/// Writes a file only its owner can read, creating parent directories.
-pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(contents)?;
-    f.sync_all()
 }
 
 #[cfg(test)]

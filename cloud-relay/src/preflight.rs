@@ -1,4 +1,6 @@
 //! `resto-relay preflight`: every problem at once, so an operator fixes them in one pass.
+//!
+//! May import: `config`, `store`.
 
 use crate::config::{Profile, RelayConfig, SignatureMode};
 use crate::store;
@@ -59,6 +61,13 @@ pub fn check(cfg: &RelayConfig) -> Findings {
             "META_GRAPH_URL={:?} is not a URL ({e}); use https://graph.facebook.com/v25.0",
             cfg.meta.graph_url
         )),
+    }
+    if cfg.away.enabled && cfg.away.after_secs <= 60 {
+        f.warnings.push(format!(
+            "[away] after_secs = {}: a node holding a long poll (up to 60 s) can look away and its \
+             customers be told so; keep it above 60 (default 180) outside tests",
+            cfg.away.after_secs
+        ));
     }
     check_data_dir(cfg, &mut f);
     f
@@ -173,7 +182,7 @@ pub fn report(cfg: &RelayConfig) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use resto_ops::Secret;
 
     #[test]
     fn all_problems_are_listed_together() {

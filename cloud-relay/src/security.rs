@@ -1,4 +1,6 @@
 //! Security event types: the CHECK list of the `security_events` table, in one place.
+//!
+//! May import: nothing else in this crate.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecurityEventType {

@@ -4,6 +4,8 @@
 //! bursts are recorded (`SENDER_RATE` security event, once per window and sender) and
 //! everything is stored and forwarded; the edge, which knows the customer's orders,
 //! decides whether to quarantine (see docs/trust-and-growth.md).
+//!
+//! May import: nothing else in this crate.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

@@ -1,9 +1,13 @@
-//! Starting and stopping the HTTP server.
+//! Starting and stopping the HTTP server: builds the `AppState`, spawns the workers
+//! (`graph`, `payments`, `maintenance`) and serves `http`'s router until a signal.
+//!
+//! May import: every module below it; never `preflight`, `demo`, `cli`.
 
 use crate::config::{LogFormat, RelayConfig, SignatureMode};
-use crate::http::{router, AppState};
+use crate::http::router;
 use crate::metrics::Metrics;
 use crate::nodes::MasterKey;
+use crate::state::AppState;
 use crate::store::Store;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -70,9 +74,10 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
             payments_ready: Default::default(),
         });
         tokio::spawn(crate::graph::sender::run(state.clone()));
+        tokio::spawn(crate::media_fetch::run(state.clone()));
         tokio::spawn(crate::payments::worker::create_loop(state.clone()));
         tokio::spawn(crate::payments::worker::reconcile_loop(state.clone()));
-        tokio::spawn(retention_job(state.clone()));
+        tokio::spawn(crate::maintenance::retention_job(state.clone()));
         tokio::spawn(crate::maintenance::housekeeping_job(state.clone()));
         tokio::spawn(crate::maintenance::backup_job(state.clone()));
         tokio::spawn(crate::maintenance::heartbeat(state.clone()));
@@ -100,38 +105,6 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
         tracing::info!("resto-relay stopped");
         anyhow::Ok(())
     })
-}
-
-/// Purges the event log on an interval rather than a cron schedule: the unread-expiry alarm
-/// (`resto_events_expired_unread_total`) must fire within minutes, not at the next night.
-/// The other purges are nightly cron jobs (`maintenance::housekeeping_job`).
-async fn retention_job(app: Arc<AppState>) {
-    let r = &app.config.retention;
-    let policy = crate::store::retention::RetentionPolicy {
-        acked_grace: chrono::Duration::hours(r.acked_hours as i64),
-        keep_unacked: chrono::Duration::days(r.unacked_days as i64),
-        keep_dedupe_keys: chrono::Duration::days(r.unacked_days.max(7) as i64 + 1),
-    };
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(r.interval_secs.max(1)));
-    loop {
-        tick.tick().await;
-        match app.store.purge(policy).await {
-            Ok(report) => {
-                for (node, n) in &report.expired_unread {
-                    app.metrics.expired_unread(node, *n);
-                    tracing::error!(node_id = %node, expired = n, "events EXPIRED UNREAD: the node did not poll for longer than the retention; these customer messages were never delivered");
-                }
-                if report.acked_purged > 0 || report.dedupe_keys_purged > 0 {
-                    tracing::info!(
-                        acked_purged = report.acked_purged,
-                        dedupe_keys_purged = report.dedupe_keys_purged,
-                        "retention pass"
-                    );
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "retention pass failed; will retry"),
-        }
-    }
 }
 
 fn warn_about_signature_mode(mode: SignatureMode) {

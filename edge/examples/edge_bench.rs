@@ -7,9 +7,10 @@
 //!   batches of 100 as the sync worker fetches them, customers interleaved.
 
 use chrono::{DateTime, Utc};
-use resto_edge::chat::{LEXICON, PLACES};
+use resto_edge::domain::lexicon::LEXICON;
+use resto_edge::domain::menu::{self, Menu};
+use resto_edge::domain::places::PLACES;
 use resto_edge::engine::{self, Catalog, Conversation, Customer, Incoming, World};
-use resto_edge::menu::{self, Menu};
 use resto_sync::{Event, EventKind, InboundMessage, MessageKind, Provider};
 use std::time::Instant;
 
@@ -111,7 +112,7 @@ fn engine_bench(seconds: f64) {
 fn apply_bench(conversations: usize, db: &str) {
     let mut c = resto_edge::store::open(std::path::Path::new(db)).expect("open edge db");
     let tx = c.transaction().unwrap();
-    menu::db::import(&tx, &demo_menu(), "2026-11-23T10:00:00.000Z").unwrap();
+    resto_edge::store::menu::import(&tx, &demo_menu(), "2026-11-23T10:00:00.000Z").unwrap();
     tx.commit().unwrap();
     // Interleave customers: message k of every conversation, then message k+1, ...
     let longest = SCRIPTS.iter().map(|s| s.len()).max().unwrap();
@@ -145,13 +146,14 @@ fn apply_bench(conversations: usize, db: &str) {
                 kind: EventKind::InboundMessage,
                 received_at: "2026-11-23T11:00:00.000Z".into(),
                 payload: serde_json::to_value(&msg).unwrap(),
+                away_notice: false,
             });
         }
     }
     let start = Instant::now();
     for batch in events.chunks(100) {
         let last = batch.last().unwrap().seq;
-        resto_edge::apply::apply_batch(&mut c, batch, last, noon()).expect("apply");
+        resto_edge::app::apply_events::apply_batch(&mut c, batch, last, noon()).expect("apply");
     }
     let secs = start.elapsed().as_secs_f64();
     let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };

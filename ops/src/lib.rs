@@ -10,3 +10,6 @@ pub mod logging;
 pub mod notify;
 pub mod query_plan;
 pub mod schedule;
+pub mod secret;
+
+pub use secret::Secret;

@@ -92,6 +92,84 @@ impl SyncClient {
             .await
     }
 
+    /// Downloads the bytes of attachment `index` of message `msg_id` from byte `from` on
+    /// (`Range: bytes=from-`, so a cut download resumes where it stopped).
+    pub async fn fetch_media(
+        &self,
+        msg_id: &str,
+        index: u32,
+        from: u64,
+    ) -> Result<MediaAnswer, SyncError> {
+        let path = media_path(msg_id, index);
+        let resp = self
+            .signed("GET", &path, Vec::new())
+            .header("range", format!("bytes={from}-"))
+            .timeout(self.timeout + Duration::from_secs(120))
+            .send()
+            .await
+            .map_err(|e| SyncError::Retryable(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let mime = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Retryable(e.to_string()))?;
+        match status {
+            200 | 206 => Ok(MediaAnswer::Bytes {
+                from: if status == 206 { from } else { 0 },
+                bytes: bytes.to_vec(),
+                mime,
+            }),
+            202 => Ok(MediaAnswer::NotYet),
+            404 => Ok(MediaAnswer::NotYet),
+            410 => Ok(MediaAnswer::Gone(error_text(&bytes))),
+            429 | 500..=599 => Err(SyncError::Retryable(format!("HTTP {status}"))),
+            _ => Err(SyncError::Permanent {
+                status,
+                message: error_text(&bytes),
+            }),
+        }
+    }
+
+    /// Tells the relay the device has every byte, so it may drop its copy.
+    pub async fn media_taken(&self, msg_id: &str, index: u32) -> Result<(), SyncError> {
+        let path = media_path(msg_id, index);
+        let resp = self
+            .signed("DELETE", &path, Vec::new())
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| SyncError::Retryable(e.to_string()))?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(()),
+            429 | 500..=599 => Err(SyncError::Retryable(format!("HTTP {}", resp.status()))),
+            status => Err(SyncError::Permanent {
+                status,
+                message: format!("HTTP {status}"),
+            }),
+        }
+    }
+
+    /// A request with the node's signature headers (DESIGN §3).
+    fn signed(&self, method: &str, path: &str, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let sig = sign_request(&self.secret, method, path, ts, &body);
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        self.http
+            .request(m, format!("{}{path}", self.base))
+            .header(HEADER_NODE, &self.node_id)
+            .header(HEADER_TIMESTAMP, ts.to_string())
+            .header(HEADER_SIGNATURE, sig)
+            .body(body)
+    }
+
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,
@@ -99,21 +177,10 @@ impl SyncClient {
         body: Vec<u8>,
         timeout: Duration,
     ) -> Result<T, SyncError> {
-        let ts = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let sig = sign_request(&self.secret, method, path, ts, &body);
-        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let resp = self
-            .http
-            .request(m, format!("{}{path}", self.base))
+            .signed(method, path, body)
             .timeout(timeout)
-            .header(HEADER_NODE, &self.node_id)
-            .header(HEADER_TIMESTAMP, ts.to_string())
-            .header(HEADER_SIGNATURE, sig)
             .header("content-type", "application/json")
-            .body(body)
             .send()
             .await
             .map_err(|e| SyncError::Retryable(e.to_string()))?;
@@ -134,6 +201,48 @@ impl SyncClient {
             }),
         }
     }
+}
+
+/// What the relay answered for a media download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaAnswer {
+    /// The bytes from `from` to the end of the file.
+    Bytes {
+        from: u64,
+        bytes: Vec<u8>,
+        mime: Option<String>,
+    },
+    /// The relay has not fetched it from Meta yet: ask again later.
+    NotYet,
+    /// The relay could not fetch it and will not try again (the reason says why).
+    Gone(String),
+}
+
+fn media_path(msg_id: &str, index: u32) -> String {
+    format!(
+        "/v1/sync/media?msg_id={}&index={index}",
+        percent_encode(msg_id)
+    )
+}
+
+/// Query-string encoding of everything but unreserved characters (RFC 3986 §2.3).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn error_text(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(bytes).chars().take(300).collect())
 }
 
 /// Exponential backoff with full jitter between `base` and `max`.

@@ -42,6 +42,16 @@ pub struct Event {
     pub kind: EventKind,
     pub received_at: String,
     pub payload: Value,
+    /// `inbound_message` only: while this node was away, the relay told the customer that
+    /// their message is saved and will be answered when the restaurant is back — with this
+    /// message or an earlier one of the same outage (docs/protocol.md § Away notices). Absent
+    /// (false) otherwise, so v1 peers that do not know the field read the same events.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub away_notice: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The answer of `GET /v1/sync/events`.

@@ -3,9 +3,12 @@
 
 pub mod browser;
 pub mod console;
+pub mod customer;
 pub mod cut_proxy;
 pub mod fake_chargily;
 pub mod fake_graph;
+pub mod fake_media;
+pub mod layout;
 pub mod shop;
 
 use rusqlite::{Connection, OpenFlags};
@@ -32,12 +35,14 @@ fn target_dir() -> PathBuf {
     if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
         return PathBuf::from(d).join("debug");
     }
-    // …/target/debug/deps/<test binary>
+    // …/target/debug/deps/<test binary>, or …/target/debug/<binary> for this crate's programs
     let exe = std::env::current_exe().expect("current_exe");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binary lives in target/<profile>/deps")
-        .to_path_buf()
+    let dir = exe.parent().expect("binary lives in target/<profile>");
+    if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// Path of a workspace binary, built once per test process so the tests always run the
@@ -76,11 +81,32 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     )
 }
 
+/// A port nothing listens on now, never handed out twice in this process. Only for a
+/// program that must know its port before it starts (a public URL in its config) or a
+/// deliberately dead address: servers the harness starts bind port 0 and report theirs
+/// (`listening_port`), which no concurrent test can take first.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// The port a program started on `127.0.0.1:0` says it bound, from the last line of its log
+/// that carries `message` (JSON `"addr":"127.0.0.1:N"` or text `addr=127.0.0.1:N`).
+pub fn listening_port(log: &str, message: &str) -> Option<u16> {
+    let line = log.lines().rev().find(|l| l.contains(message))?;
+    let rest = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -108,10 +134,11 @@ impl Relay {
     /// Enforce mode with `APP_SECRET`; `extra` env vars override.
     pub fn start(extra: &[(&str, &str)]) -> Relay {
         let dir = temp_dir("relay");
-        let port = free_port();
+        // Port 0: the relay binds a free port itself and logs it; `spawn` reads it back and
+        // pins it, so a restart comes back on the same address.
         let mut env: Vec<(String, String)> = vec![
             ("RELAY_DATA_DIR".into(), dir.display().to_string()),
-            ("RELAY_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("RELAY_LISTEN".into(), "127.0.0.1:0".into()),
             ("META_APP_SECRET".into(), APP_SECRET.into()),
             ("META_VERIFY_TOKEN".into(), VERIFY_TOKEN.into()),
             ("META_SIGNATURE_REQUIRED".into(), "enforce".into()),
@@ -126,7 +153,7 @@ impl Relay {
             .iter()
             .find(|(k, _)| *k == "RELAY_LISTEN")
             .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
-            .unwrap_or(port);
+            .unwrap_or(0);
         let mut r = Relay {
             dir,
             port,
@@ -176,6 +203,16 @@ impl Relay {
                 if let Ok(Some(status)) = c.try_wait() {
                     panic!("resto-relay exited with {status}: {}", self.log());
                 }
+            }
+            if self.port == 0 {
+                if let Some(port) = listening_port(&self.log(), "resto-relay listening") {
+                    self.port = port;
+                    self.env.retain(|(k, _)| k != "RELAY_LISTEN");
+                    self.env
+                        .push(("RELAY_LISTEN".into(), format!("127.0.0.1:{port}")));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
             }
             if self.get("/healthz").0 == 200 {
                 return;
@@ -595,7 +632,8 @@ impl Edge {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let console = format!("127.0.0.1:{}", free_port());
+        // Port 0 as for the relay: `spawn` reads the console's address back from the log.
+        let console = "127.0.0.1:0".to_string();
         let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -627,6 +665,17 @@ impl Edge {
             .spawn()
             .expect("spawn resto-edge");
         self.child = Some(child);
+        if self.console.ends_with(":0") {
+            let mut port = None;
+            wait_until(60, "resto-edge says where its console listens", || {
+                port = listening_port(&self.log(), "staff console listening");
+                port.is_some()
+            });
+            self.console = format!("127.0.0.1:{}", port.expect("console port"));
+            self.env.retain(|(k, _)| k != "EDGE_CONSOLE_LISTEN");
+            self.env
+                .push(("EDGE_CONSOLE_LISTEN".into(), self.console.clone()));
+        }
         // Ready once every migration ran and the listener is up (what READY=1 means).
         let healthz = format!("http://{}/healthz", self.console);
         wait_until(60, "resto-edge answers /healthz", || {

@@ -47,7 +47,12 @@ pub fn texts_sent(graph: &FakeGraph, to: Option<&str>) -> Vec<String> {
 impl Shop {
     pub fn open() -> Shop {
         let graph = FakeGraph::start();
-        let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
+        // Media download URLs point back at the stand-in on 127.0.0.1 (test-only host).
+        let media_host = graph.base.trim_start_matches("http://").to_string();
+        let relay = Relay::start(&[
+            ("META_GRAPH_URL", &graph.graph_url()),
+            ("RELAY_MEDIA_HOSTS", &media_host),
+        ]);
         let (node, secret) = relay.enroll_node("pizzeria");
         relay.add_route_with_token("wa", SHOP_PHONE, &node, "EAAG-fake-token");
         let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
@@ -75,28 +80,53 @@ impl Shop {
     /// The customer `from` (profile name `name`) writes `text`; returns once the edge has
     /// stored it and `replies` answers to them in all reached Graph (0: do not wait for any).
     pub fn customer_says(&mut self, from: &str, name: &str, text: &str, replies: usize) {
-        self.wamid += 1;
-        let wamid = format!("wamid.shop.{from}.{}", self.wamid);
-        let body = serde_json::json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "213555010000", "phone_number_id": SHOP_PHONE},
-                "contacts": [{"profile": {"name": name}, "wa_id": from}],
-                "messages": [{"from": from, "id": wamid, "timestamp": "1795199400",
-                              "type": "text", "text": {"body": text}}]
-            }}]}]
-        });
-        let (status, _) = self
-            .relay
-            .post_signed(serde_json::to_vec(&body).expect("json").as_slice());
-        assert_eq!(status, 200);
+        let wamid = self.post_message(
+            from,
+            name,
+            serde_json::json!({"type": "text", "text": {"body": text}}),
+        );
         wait_until(60, &format!("{text:?} was handled"), || {
             self.edge.count(&format!(
                 "SELECT count(*) FROM inbound_messages WHERE msg_id = '{wamid}'"
             )) == 1
                 && self.texts_to(from).len() >= replies
         });
+    }
+
+    /// The customer sends a WhatsApp voice note as Meta does: a media id only (the bytes are
+    /// on the Graph stand-in's shelf under that id). Returns the message id.
+    pub fn customer_sends_voice_note(&mut self, from: &str, name: &str, media_id: &str) -> String {
+        self.post_message(
+            from,
+            name,
+            serde_json::json!({"type": "audio",
+                "audio": {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": true}}),
+        )
+    }
+
+    /// Posts one signed WhatsApp webhook from `from` carrying `content` (the message's `type`
+    /// and its body, as Meta nests them); returns the message id.
+    fn post_message(&mut self, from: &str, name: &str, content: serde_json::Value) -> String {
+        self.wamid += 1;
+        let wamid = format!("wamid.shop.{from}.{}", self.wamid);
+        let mut message = serde_json::json!({"from": from, "id": wamid, "timestamp": "1795199400"});
+        if let (Some(m), Some(c)) = (message.as_object_mut(), content.as_object()) {
+            m.extend(c.clone());
+        }
+        let body = serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "104857600012345", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "213555010000", "phone_number_id": SHOP_PHONE},
+                "contacts": [{"profile": {"name": name}, "wa_id": from}],
+                "messages": [message]
+            }}]}]
+        });
+        let (status, _) = self
+            .relay
+            .post_signed(serde_json::to_vec(&body).expect("json").as_slice());
+        assert_eq!(status, 200);
+        wamid
     }
 
     pub fn wait_for_text_to(&self, to: &str, what: &str, needle: &str) {

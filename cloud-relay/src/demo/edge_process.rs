@@ -59,7 +59,7 @@ pub fn enroll(
     secret: &str,
 ) -> anyhow::Result<()> {
     let secret_file = data_dir.join("node.secret");
-    crate::nodes::write_private(&secret_file, secret.as_bytes())
+    crate::secrets::write_private(&secret_file, secret.as_bytes())
         .with_context(|| format!("cannot write {}", secret_file.display()))?;
     let result = run_cli(
         bin,

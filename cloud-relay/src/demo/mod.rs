@@ -3,20 +3,23 @@
 //! the real `resto-edge` program enrolled with it and loaded with the demo menu, a Graph sink
 //! standing in for Meta, and a chat page that talks to the bot through the real webhook path.
 //! Demo mode exists only through this command, and only on a loopback address.
+//!
+//! May import: `config`, `secrets`, `nodes`, `meta`, `store`, `server`; never `cli`.
 
 mod bubble;
 mod edge_process;
 mod feed;
 mod routes;
 
-use crate::cli::read_or_create_private;
-use crate::config::{ProcessEnv, RelayConfig, Secret};
+use crate::config::{ProcessEnv, RelayConfig};
 use crate::meta::signature::meta_signature_header;
 use crate::nodes::MasterKey;
+use crate::secrets::read_or_create_private;
 use crate::server::Additions;
 use crate::store::{self, admin};
 use anyhow::{bail, Context};
 use edge_process::{EdgeProcess, MenuOutcome};
+use resto_ops::Secret;
 use resto_sync::Provider;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

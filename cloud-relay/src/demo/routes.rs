@@ -259,6 +259,11 @@ async fn sink(
             &format!("Unsupported post request. Object with ID '{account}' does not exist"),
         );
     }
+    // A read receipt + typing indicator (META_PROTOCOL §7.1): accepted as Meta does; the
+    // demo chat has no read ticks to show.
+    if serde_json::from_slice::<Value>(&body).is_ok_and(|v| v["status"] == "read") {
+        return Json(json!({"success": true})).into_response();
+    }
     let parsed = serde_json::from_slice::<Value>(&body)
         .map_err(|e| e.to_string())
         .and_then(|v| bubble::from_graph(&v));

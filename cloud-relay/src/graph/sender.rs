@@ -1,16 +1,38 @@
-//! The worker that drains `outbox_items` to the Graph API: claim due items (durably), send
-//! them concurrently, record each outcome and tell the node through a `message_status` event.
+//! The worker that drains `outbox_items` to the Graph API. It starts each customer's next
+//! due reply as soon as the rules of `schedule` allow (claimed durably first), records each
+//! outcome the moment its call returns — with a `message_status` event for the node — and
+//! keeps starting other replies while slow calls are pending. There is no batch: a hung
+//! call holds its own customer's queue and one concurrency slot, nothing else.
 
 use super::render::{classify, render, SendVerdict};
-use crate::http::AppState;
-use crate::store::outbox::{DueItem, OutboxChange, OutboxUpdate};
+use super::schedule::{pick, InFlight, Limits, Pace};
+use crate::state::AppState;
+use crate::store::outbox::{Customer, DueItem, OutboxChange, OutboxUpdate};
 use crate::store::{now_rfc3339, EventFate, IngestBatch};
 use resto_sync::outbound::SendMessage;
 use resto_sync::{MessageStatus, StatusError};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::task::{Id, JoinSet};
 
-const BATCH: u32 = 32;
+/// How often the queue is looked at when nothing wakes the worker (retries falling due,
+/// items requeued by `resto-relay dlq retry` in another process).
+const IDLE_LOOK: Duration = Duration::from_millis(500);
+/// Due items read per query: enough for every free slot, bounded for one read.
+const MAX_READ: usize = 256;
+
+/// What the worker tracks between turns.
+struct Worker {
+    app: Arc<AppState>,
+    client: reqwest::Client,
+    limits: Limits,
+    in_flight: InFlight,
+    pace: Pace,
+    tasks: JoinSet<()>,
+    /// Whose send each task is, so a task that panicked still frees its customer.
+    task_customer: HashMap<Id, Customer>,
+}
 
 pub async fn run(app: Arc<AppState>) {
     let client = match reqwest::Client::builder()
@@ -24,25 +46,106 @@ pub async fn run(app: Arc<AppState>) {
             return;
         }
     };
+    let s = &app.config.send;
+    let limits = Limits {
+        global: s.concurrency.max(1),
+        per_account: s.account_concurrency.max(1),
+        account_rate: s.account_rate,
+    };
+    let mut w = Worker {
+        app: app.clone(),
+        client,
+        limits,
+        in_flight: InFlight::default(),
+        pace: Pace::default(),
+        tasks: JoinSet::new(),
+        task_customer: HashMap::new(),
+    };
     loop {
-        let due = match app.store.due_outbox(BATCH).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the outbox; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+        let wake = w.start_due().await;
+        let app = w.app.clone();
+        tokio::select! {
+            Some(done) = w.tasks.join_next_with_id(), if !w.tasks.is_empty() => {
+                w.finished(done);
+                while let Some(done) = w.tasks.try_join_next_with_id() {
+                    w.finished(done);
+                }
             }
-        };
-        if due.is_empty() {
-            tokio::select! {
-                _ = app.outbox_ready.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            }
-            continue;
+            _ = app.outbox_ready.notified() => {}
+            _ = tokio::time::sleep(wake) => {}
         }
-        // A relay killed mid-send retries the claimed items once the lease runs out.
-        let until = at(Duration::from_secs(app.config.send.lease_secs));
-        let claims = due
+    }
+}
+
+impl Worker {
+    /// Claims and starts every reply that may go now; returns how long to wait at most
+    /// before looking again.
+    async fn start_due(&mut self) -> Duration {
+        loop {
+            let free = self.limits.global.saturating_sub(self.in_flight.len());
+            let now = Instant::now();
+            let (mut skip, paced_until) = self.pace.exhausted(self.limits.account_rate, now);
+            let wake = paced_until.map_or(IDLE_LOOK, |t| {
+                t.saturating_duration_since(now).min(IDLE_LOOK)
+            });
+            if free == 0 {
+                return wake;
+            }
+            skip.extend(self.in_flight.full_accounts(&self.limits));
+            let due = match self
+                .app
+                .store
+                .due_outbox(free.min(MAX_READ) as u32, skip)
+                .await
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the outbox; retrying");
+                    return Duration::from_secs(1);
+                }
+            };
+            let offered = due.len();
+            let chosen = {
+                let customers: Vec<&Customer> = due.iter().map(|d| &d.customer).collect();
+                pick(
+                    &customers,
+                    &self.in_flight,
+                    &self.limits,
+                    &mut self.pace,
+                    now,
+                )
+            };
+            if chosen.is_empty() {
+                return wake;
+            }
+            let mut due: Vec<Option<DueItem>> = due.into_iter().map(Some).collect();
+            let items: Vec<DueItem> = chosen.iter().filter_map(|&i| due[i].take()).collect();
+            if let Err(e) = self.claim(&items).await {
+                tracing::error!(error = %e, "cannot claim outbox items; retrying");
+                return Duration::from_secs(1);
+            }
+            for item in items {
+                let customer = item.customer.clone();
+                let task = self
+                    .tasks
+                    .spawn(deliver(self.app.clone(), self.client.clone(), item));
+                self.task_customer.insert(task.id(), customer.clone());
+                self.in_flight.start(customer);
+            }
+            // Everything due was offered and all of it started: nothing more until a send
+            // finishes, new items arrive or a retry falls due. Otherwise look again: what
+            // was skipped may belong to an account that is now full (skipped by the query).
+            if offered < free.min(MAX_READ) && chosen.len() == offered {
+                return wake;
+            }
+        }
+    }
+
+    /// Counts the attempt and leases the items (durably) before any call leaves: a relay
+    /// killed mid-send sends them again once the lease runs out, never earlier.
+    async fn claim(&self, items: &[DueItem]) -> Result<(), crate::store::StoreError> {
+        let until = at(Duration::from_secs(self.app.config.send.lease_secs));
+        let claims = items
             .iter()
             .map(|d| OutboxUpdate {
                 node_id: d.node_id.clone(),
@@ -53,25 +156,29 @@ pub async fn run(app: Arc<AppState>) {
                 status_event: None,
             })
             .collect();
-        if let Err(e) = commit(&app, claims).await {
-            tracing::error!(error = %e, "cannot claim outbox items; retrying");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        let mut set = tokio::task::JoinSet::new();
-        for item in due {
-            set.spawn(send_one(app.clone(), client.clone(), item));
-        }
-        let mut updates = Vec::new();
-        while let Some(r) = set.join_next().await {
-            match r {
-                Ok(u) => updates.push(u),
-                Err(e) => tracing::error!(error = %e, "send task failed; the lease will retry it"),
+        commit(&self.app, claims).await
+    }
+
+    fn finished(&mut self, done: Result<(Id, ()), tokio::task::JoinError>) {
+        let id = match done {
+            Ok((id, ())) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "send task failed; the lease will retry its reply");
+                e.id()
             }
+        };
+        if let Some(c) = self.task_customer.remove(&id) {
+            self.in_flight.finish(&c);
         }
-        if let Err(e) = commit(&app, updates).await {
-            tracing::error!(error = %e, "cannot record send outcomes; the lease will retry them");
-        }
+    }
+}
+
+/// Sends one reply and records its outcome at once (the writer groups it with whatever else
+/// commits now), so a crash after Graph's 200 resends it only if it hit before this commit.
+async fn deliver(app: Arc<AppState>, client: reqwest::Client, item: DueItem) {
+    let update = send_one(&app, &client, &item).await;
+    if let Err(e) = commit(&app, vec![update]).await {
+        tracing::error!(node_id = %item.node_id, outbox_id = %item.id, error = %e, "cannot record a send outcome; the lease will retry the reply");
     }
 }
 
@@ -107,17 +214,16 @@ fn backoff(base_ms: u64, max_ms: u64, attempt: u32) -> Duration {
     Duration::from_millis((capped * jitter) as u64)
 }
 
-async fn send_one(app: Arc<AppState>, client: reqwest::Client, item: DueItem) -> OutboxUpdate {
+async fn send_one(app: &AppState, client: &reqwest::Client, item: &DueItem) -> OutboxUpdate {
     let attempt = item.attempts + 1;
     let payload: serde_json::Value = serde_json::from_str(&item.payload).unwrap_or_default();
-    let outcome = match SendMessage::from_payload(&payload) {
+    let (msg, verdict) = match SendMessage::from_payload(&payload) {
         Err(e) => (None, SendVerdict::Permanent { code: 0, error: e }),
         Ok(msg) => {
-            let verdict = attempt_send(&app, &client, &msg).await;
+            let verdict = attempt_send(app, client, &msg).await;
             (Some(msg), verdict)
         }
     };
-    let (msg, verdict) = outcome;
     let status = |status: &str, msg_id: String, errors: Vec<StatusError>| {
         msg.as_ref().map(|m| {
             serde_json::to_string(&MessageStatus {
@@ -135,57 +241,76 @@ async fn send_one(app: Arc<AppState>, client: reqwest::Client, item: DueItem) ->
             .unwrap_or_default()
         })
     };
-    let dead = |error: String, code: i64| OutboxUpdate {
+    let update = |change: OutboxChange, status_event: Option<String>| OutboxUpdate {
         node_id: item.node_id.clone(),
         id: item.id.clone(),
-        status_event: status(
-            "failed",
-            item.id.clone(),
-            vec![StatusError {
-                code,
-                title: Some(error.clone()),
-                details: None,
-            }],
-        ),
-        change: OutboxChange::Dead { error },
+        change,
+        status_event,
     };
     let channel = msg.as_ref().map(|m| m.provider.as_str()).unwrap_or("-");
-    match verdict {
+    let (error, code) = match verdict {
         SendVerdict::Sent { provider_msg_id } => {
             tracing::info!(node_id = %item.node_id, outbox_id = %item.id, channel, msg_id = %provider_msg_id, attempt, "reply sent");
-            OutboxUpdate {
-                node_id: item.node_id.clone(),
-                id: item.id.clone(),
-                status_event: status("sent", provider_msg_id.clone(), Vec::new()),
-                change: OutboxChange::Sent { provider_msg_id },
-            }
+            let event = status("sent", provider_msg_id.clone(), Vec::new());
+            return update(OutboxChange::Sent { provider_msg_id }, event);
         }
-        SendVerdict::Permanent { code, error } => {
-            tracing::warn!(node_id = %item.node_id, outbox_id = %item.id, channel, code, error = %error, "reply refused; dead-lettered");
-            dead(error, code)
-        }
-        SendVerdict::Retry { error, .. } if attempt >= app.config.send.max_attempts => {
-            tracing::warn!(node_id = %item.node_id, outbox_id = %item.id, channel, attempt, error = %error, "reply failed after the last attempt; dead-lettered");
-            dead(format!("{error} (after {attempt} attempts)"), 0)
-        }
-        SendVerdict::Retry { error, after_secs } => {
+        SendVerdict::Retry { error, after_secs } if attempt < app.config.send.max_attempts => {
             let s = &app.config.send;
             let mut delay = backoff(s.retry_base_ms, s.retry_max_ms, attempt);
             if let Some(secs) = after_secs {
                 delay = delay.max(Duration::from_secs(secs));
             }
-            tracing::info!(node_id = %item.node_id, outbox_id = %item.id, channel, attempt, delay_ms = delay.as_millis() as u64, error = %error, "reply will be retried");
-            OutboxUpdate {
-                node_id: item.node_id.clone(),
-                id: item.id.clone(),
-                change: OutboxChange::Retry {
+            tracing::info!(node_id = %item.node_id, outbox_id = %item.id, channel, attempt, delay_ms = delay.as_millis() as u64, error = %error, "reply will be retried; the customer's later replies wait for it");
+            return update(
+                OutboxChange::Retry {
                     at: at(delay),
                     error,
                 },
-                status_event: None,
-            }
+                None,
+            );
         }
+        SendVerdict::Retry { error, .. } => {
+            tracing::warn!(node_id = %item.node_id, outbox_id = %item.id, channel, attempt, error = %error, "reply failed after the last attempt; dead-lettered");
+            (format!("{error} (after {attempt} attempts)"), 0)
+        }
+        SendVerdict::Permanent { code, error } => {
+            tracing::warn!(node_id = %item.node_id, outbox_id = %item.id, channel, code, error = %error, "reply refused; dead-lettered");
+            (error, code)
+        }
+    };
+    // Dead-lettered: the customer's later replies are released, not held behind it (a
+    // reply Graph refuses rarely makes the next one wrong, and holding them would silence
+    // the customer until an operator acts). The node and the DLQ are told how many.
+    let released_later = match app.store.queued_after(item).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(outbox_id = %item.id, error = %e, "cannot count the replies released after a dead letter");
+            0
+        }
+    };
+    if released_later > 0 {
+        tracing::info!(node_id = %item.node_id, outbox_id = %item.id, released_later, "later replies to this customer are released");
     }
+    let errors = vec![StatusError {
+        code,
+        title: Some(error.clone()),
+        details: (released_later > 0).then(|| released_note(released_later)),
+    }];
+    update(
+        OutboxChange::Dead {
+            error,
+            released_later,
+        },
+        status("failed", item.id.clone(), errors),
+    )
+}
+
+/// What the node reads in a `failed` status about the customer's later replies.
+pub fn released_note(released_later: u32) -> String {
+    format!(
+        "released {released_later} later repl{} to this customer: they are sent without this one",
+        if released_later == 1 { "y" } else { "ies" }
+    )
 }
 
 async fn attempt_send(app: &AppState, client: &reqwest::Client, msg: &SendMessage) -> SendVerdict {

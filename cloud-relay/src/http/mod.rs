@@ -1,17 +1,17 @@
 //! The relay's HTTP surface. Handlers are thin: they sequence the pure decisions in
 //! `intake` and the durable writes in `store`.
+//!
+//! May import: every module below it (`config` … `payments`); never `server`, `demo`, `cli`.
 
+mod media;
 mod node_auth;
 mod ops;
 mod outbox;
 mod payments;
-pub mod sync;
+mod sync;
 mod webhook;
 
-use crate::config::RelayConfig;
-use crate::metrics::Metrics;
-use crate::security::SecurityEvent;
-use crate::store::{IngestBatch, Store};
+use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,20 +19,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::sync::Arc;
-
-pub struct AppState {
-    pub config: RelayConfig,
-    pub store: Store,
-    pub metrics: Metrics,
-    pub master_key: crate::nodes::MasterKey,
-    pub channels: sync::NodeChannels,
-    /// Signalled when new outbox items are queued, so the sender starts at once.
-    pub outbox_ready: tokio::sync::Notify,
-    /// Per-sender bursts, observed only (`sender_rate`).
-    pub sender_rate: std::sync::Mutex<crate::sender_rate::SenderRate>,
-    /// Signalled when a node asks for a checkout, so the payment worker starts at once.
-    pub payments_ready: tokio::sync::Notify,
-}
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -42,6 +28,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/sync/events", get(sync::poll_events))
         .route("/v1/sync/outbox", post(outbox::post_outbox))
+        .route(
+            "/v1/sync/media",
+            get(media::get_media).delete(media::media_taken),
+        )
         .route(
             "/webhooks/payments/chargily",
             post(payments::chargily_webhook),
@@ -60,27 +50,6 @@ pub(crate) fn error(status: StatusCode, error: &str, hint: &str) -> Response {
         Json(serde_json::json!({ "error": error, "hint": hint })),
     )
         .into_response()
-}
-
-impl AppState {
-    /// Records security events durably (before the response, so what a test or an operator
-    /// reads afterwards is there) and counts them.
-    pub(crate) async fn record(&self, events: Vec<SecurityEvent>) {
-        for e in &events {
-            self.metrics.security_event(e.kind);
-            tracing::warn!(security_event = e.kind.as_str(), source = e.source.as_deref().unwrap_or("-"), reason = %e.reason, "security event");
-        }
-        if events.is_empty() {
-            return;
-        }
-        let batch = IngestBatch {
-            security: events,
-            ..Default::default()
-        };
-        if let Err(e) = self.store.ingest(batch).await {
-            tracing::error!(error = %e, "could not record security events");
-        }
-    }
 }
 
 /// Why a request body could not be taken.

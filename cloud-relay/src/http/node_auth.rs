@@ -1,9 +1,10 @@
 //! Authentication of edge → relay requests (DESIGN §3): node id, timestamp within ±300 s and
 //! an HMAC over method, path+query, timestamp and body hash with the node's secret.
 
-use super::{error, AppState};
+use super::error;
 use crate::intake::query_token_param;
 use crate::security::{SecurityEvent, SecurityEventType};
+use crate::state::AppState;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use resto_sync::signing::{verify_request, HEADER_NODE, HEADER_SIGNATURE, HEADER_TIMESTAMP};

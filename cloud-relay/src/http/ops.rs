@@ -1,6 +1,6 @@
 //! Health and metrics endpoints for operators and load balancers.
 
-use super::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

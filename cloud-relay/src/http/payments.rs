@@ -1,11 +1,14 @@
 //! `POST /webhooks/payments/chargily` (the gateway's webhook) and `GET /payments/return`
 //! (where the customer's browser lands after paying).
 
-use super::{error, read_limited, AppState, BodyError};
-use crate::payments::chargily::{reported_state, verify_signature, SignatureProblem, WebhookEvent};
+use super::{error, read_limited, BodyError};
+use crate::payments::chargily::{
+    reported_state, verify_signature, CheckoutState, SignatureProblem, WebhookEvent,
+};
 use crate::payments::store::{self, Report};
 use crate::security::{SecurityEvent, SecurityEventType};
-use axum::body::Body;
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -23,25 +26,58 @@ pub async fn chargily_webhook(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let body = match signed_body(&app, &peer, &headers, body).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let event: WebhookEvent = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "signed payment webhook is not a checkout event");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "not a checkout event",
+                "expected {id, type, data: checkout}",
+            );
+        }
+    };
+    let Some(state) = reported_state(&event.data.status) else {
+        tracing::warn!(event_id = %event.id, status = %event.data.status, "unknown checkout status; ignored");
+        return Json(serde_json::json!({"ok": true, "ignored": "unknown status"})).into_response();
+    };
+    settle(&app, &event, state).await
+}
+
+/// The body of a webhook the gateway signed with our key; anything else is answered here.
+async fn signed_body(
+    app: &AppState,
+    peer: &SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, Response> {
     let p = &app.config.payments;
     if !p.enabled() {
-        return error(
+        return Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             "online payments are not configured",
             "set CHARGILY_SECRET_KEY on the relay",
-        );
+        ));
     }
-    let body = match read_limited(body, &headers, MAX_BODY).await {
+    let body = match read_limited(body, headers, MAX_BODY).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
-            return error(
+            return Err(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too large",
                 "not a checkout event",
-            )
+            ))
         }
         Err(BodyError::Read(_)) => {
-            return error(StatusCode::BAD_REQUEST, "body could not be read", "resend")
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "body could not be read",
+                "resend",
+            ))
         }
     };
     let sig = headers.get("signature").and_then(|v| v.to_str().ok());
@@ -62,27 +98,18 @@ pub async fn chargily_webhook(
             reason,
         )])
         .await;
-        return error(
+        return Err(error(
             StatusCode::UNAUTHORIZED,
             reason,
             "the gateway signs with the account's API secret key; check CHARGILY_SECRET_KEY",
-        );
+        ));
     }
-    let event: WebhookEvent = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "signed payment webhook is not a checkout event");
-            return error(
-                StatusCode::BAD_REQUEST,
-                "not a checkout event",
-                "expected {id, type, data: checkout}",
-            );
-        }
-    };
-    let Some(state) = reported_state(&event.data.status) else {
-        tracing::warn!(event_id = %event.id, status = %event.data.status, "unknown checkout status; ignored");
-        return Json(serde_json::json!({"ok": true, "ignored": "unknown status"})).into_response();
-    };
+    Ok(body)
+}
+
+/// Records what the gateway reported and moves the checkout on; wakes its node if an event
+/// was appended for it.
+async fn settle(app: &AppState, event: &WebhookEvent, state: CheckoutState) -> Response {
     let now = crate::store::now_rfc3339();
     let recheck = (chrono::Utc::now() + chrono::Duration::minutes(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

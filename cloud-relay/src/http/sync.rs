@@ -1,7 +1,8 @@
 //! `GET /v1/sync/events`: the long-poll that hands a node its events (DESIGN §3).
 
+use super::error;
 use super::node_auth::authenticate;
-use super::{error, AppState};
+use crate::state::AppState;
 use crate::store::IngestBatch;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
@@ -9,51 +10,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-
-/// Per-node wake-up channels: the webhook path announces appended seqs; a poll waits on them
-/// directly instead of polling the database. A newer poll by the same node supersedes (and
-/// answers empty) the older one.
-#[derive(Default)]
-pub struct NodeChannels {
-    map: Mutex<HashMap<String, Arc<NodeChannel>>>,
-}
-
-struct NodeChannel {
-    appended: watch::Sender<u64>,
-    generation: watch::Sender<u64>,
-}
-
-impl NodeChannels {
-    fn get(&self, node_id: &str) -> Arc<NodeChannel> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(node_id.to_string())
-            .or_insert_with(|| {
-                Arc::new(NodeChannel {
-                    appended: watch::channel(0).0,
-                    generation: watch::channel(0).0,
-                })
-            })
-            .clone()
-    }
-
-    /// Wakes the node's waiting poll, if any.
-    pub fn appended(&self, node_id: &str, seq: u64) {
-        let ch = self
-            .map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(node_id)
-            .cloned();
-        if let Some(ch) = ch {
-            ch.appended.send_replace(seq);
-        }
-    }
-}
 
 #[derive(Deserialize)]
 pub struct PollQuery {
@@ -92,11 +51,7 @@ pub async fn poll_events(
         );
     }
     // Subscribe before reading, so an event appended in between still wakes us.
-    let ch = app.channels.get(&node);
-    let mut appended = ch.appended.subscribe();
-    ch.generation.send_modify(|g| *g += 1);
-    let my_generation = *ch.generation.borrow();
-    let mut generation = ch.generation.subscribe();
+    let mut waiter = app.channels.wait(&node);
     let ack = IngestBatch {
         ack: Some((node.clone(), after)),
         ..Default::default()
@@ -120,15 +75,14 @@ pub async fn poll_events(
         if !events.is_empty() {
             let next_after = events.last().map(|e| e.seq).unwrap_or(after);
             tracing::info!(node_id = %node, count = events.len(), next_after, "events delivered");
+            // The node takes these now: their customers see them read and the bot typing.
+            crate::graph::read_receipt::mark_taken(&app, &node, &events);
             return Json(serde_json::json!({"events": events, "next_after": next_after}))
                 .into_response();
         }
         tokio::select! {
-            changed = appended.changed() => {
-                if changed.is_err() { break; }
-            }
-            _ = generation.changed() => {
-                if *generation.borrow() != my_generation { break; }
+            woken = waiter.woken() => {
+                if !woken { break; }
             }
             _ = tokio::time::sleep_until(deadline) => break,
         }

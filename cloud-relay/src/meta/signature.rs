@@ -1,7 +1,7 @@
 //! `X-Hub-Signature-256` verification over the raw body bytes (META_PROTOCOL §2): never over
 //! re-serialised JSON, which breaks on `é`, Arabic, emoji and `\/`.
 
-use crate::config::Secret;
+use resto_ops::Secret;
 use resto_sync::hmac::verify_hmac_sha256_hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,7 @@
 use super::chargily::{checkout_body, reported_state, CheckoutState};
 use super::client::{Gateway, GatewayError};
 use super::store::{self, CheckoutRow, Report};
-use crate::http::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use std::sync::Arc;
 

@@ -37,7 +37,7 @@ impl Store {
         let node_id = node_id.to_string();
         self.read(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT seq, id, kind, received_at, payload FROM events \
+                "SELECT seq, id, kind, received_at, payload, away_notice FROM events \
                  WHERE node_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
             let rows = st.query_map(params![node_id, after as i64, limit], |r| {
@@ -47,11 +47,12 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (seq, id, kind, received_at, payload) = row?;
+                let (seq, id, kind, received_at, payload, away_notice) = row?;
                 out.push(Event {
                     seq: seq as u64,
                     id,
@@ -61,6 +62,7 @@ impl Store {
                     received_at,
                     payload: serde_json::from_str(&payload)
                         .map_err(|e| StoreError::Invalid(format!("event {seq}: {e}")))?,
+                    away_notice,
                 });
             }
             Ok(out)

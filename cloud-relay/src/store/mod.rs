@@ -1,11 +1,15 @@
 //! The relay's storage, behind one narrow interface (DESIGN §4) so a PostgreSQL backend can
 //! be added later: SQLite in WAL mode with `synchronous=FULL`, one writer thread doing group
-//! commit, readers on their own connections.
+//! commit, readers on their own connections. Payment tables are `payments::store`'s.
+//!
+//! May import: `security` (the event types it writes).
 
 pub mod admin;
+pub mod away;
 pub mod dedupe;
 pub mod events;
 pub mod funnel;
+pub mod media;
 pub mod outbox;
 pub mod retention;
 mod writer;
@@ -128,6 +132,8 @@ pub struct NewEvent {
     pub kind: EventKind,
     /// Canonical JSON.
     pub payload: String,
+    /// Customer messages whose route wants away notices: what to say if the node is away.
+    pub away: Option<away::AwayNotice>,
 }
 
 /// Everything one request writes, committed together.
@@ -393,6 +399,7 @@ mod tests {
                         label: "text".into(),
                         kind: EventKind::InboundMessage,
                         payload: "{}".into(),
+                        away: None,
                     };
                     let batch = IngestBatch {
                         events: vec![ev(&format!("m{i}")), ev(&format!("m{i}"))],
@@ -433,6 +440,7 @@ mod tests {
                 label: "text".into(),
                 kind: EventKind::InboundMessage,
                 payload: "{}".into(),
+                away: None,
             }],
             ..Default::default()
         }

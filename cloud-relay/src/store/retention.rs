@@ -148,6 +148,11 @@ pub fn housekeeping(
     now: DateTime<Utc>,
     policy: &HousekeepingPolicy,
 ) -> Result<HousekeepingReport, StoreError> {
+    // Who was told during an outage is kept as long as the notices themselves.
+    conn.execute(
+        super::away::PURGE_AWAY_NOTICES,
+        params![ts(now - policy.sent_outbox)],
+    )?;
     Ok(HousekeepingReport {
         security_events: conn.execute(
             PURGE_SECURITY_EVENTS,

@@ -2,6 +2,7 @@
 //! the previous commit was syncing in one transaction (group commit, DESIGN §4), so many
 //! concurrent webhooks share one fsync.
 
+use super::away::{self, AwayFlag, Told};
 use super::dedupe::{key_hash, DedupeIndex, KeyHash};
 use super::{new_event_id, IngestBatch, NewEvent, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -38,6 +39,8 @@ pub enum EventFate {
 pub struct IngestOutcome {
     pub fates: Vec<EventFate>,
     pub outbox_new: Vec<bool>,
+    /// Customer messages stored while their node was away (`store::away`).
+    pub away: Vec<AwayFlag>,
 }
 
 impl IngestOutcome {
@@ -57,14 +60,21 @@ pub(super) fn spawn(
     dedupe: Arc<Mutex<DedupeIndex>>,
 ) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+    // No node can have polled while the relay was down: away counts from here at the earliest.
+    let up_since = Utc::now();
     std::thread::Builder::new()
         .name("relay-db-writer".into())
-        .spawn(move || run(conn, dedupe, rx))
+        .spawn(move || run(conn, dedupe, rx, up_since))
         .map_err(|e| StoreError::Invalid(format!("cannot start the database writer: {e}")))?;
     Ok(tx)
 }
 
-fn run(mut conn: Connection, dedupe: Arc<Mutex<DedupeIndex>>, mut rx: mpsc::Receiver<Job>) {
+fn run(
+    mut conn: Connection,
+    dedupe: Arc<Mutex<DedupeIndex>>,
+    mut rx: mpsc::Receiver<Job>,
+    up_since: DateTime<Utc>,
+) {
     let mut jobs = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
@@ -77,12 +87,19 @@ fn run(mut conn: Connection, dedupe: Arc<Mutex<DedupeIndex>>, mut rx: mpsc::Rece
         // Poisoned only if a previous group panicked mid-way; the index itself is only
         // changed after a commit, so it is still right.
         let mut index = dedupe.lock().unwrap_or_else(|p| p.into_inner());
-        commit_group(&mut conn, &mut index, &mut jobs);
+        commit_group(&mut conn, &mut index, &mut jobs, up_since);
     }
 }
 
-fn commit_group(conn: &mut Connection, index: &mut DedupeIndex, jobs: &mut Vec<Job>) {
-    let results: Vec<Result<IngestOutcome, StoreError>> = match apply_group(conn, index, jobs) {
+fn commit_group(
+    conn: &mut Connection,
+    index: &mut DedupeIndex,
+    jobs: &mut Vec<Job>,
+    up_since: DateTime<Utc>,
+) {
+    let results: Vec<Result<IngestOutcome, StoreError>> = match apply_group(
+        conn, index, jobs, up_since,
+    ) {
         Ok(results) => results.into_iter().map(Ok).collect(),
         // One bad request must not fail its neighbours forever (Meta would resend them all
         // together): retry each alone, so only the culprit is refused.
@@ -90,7 +107,7 @@ fn commit_group(conn: &mut Connection, index: &mut DedupeIndex, jobs: &mut Vec<J
             tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying requests one by one");
             jobs.iter()
                 .map(|j| {
-                    apply_group(conn, index, std::slice::from_ref(j)).and_then(|mut r| {
+                    apply_group(conn, index, std::slice::from_ref(j), up_since).and_then(|mut r| {
                         r.pop().ok_or_else(|| StoreError::Invalid("empty".into()))
                     })
                 })
@@ -113,6 +130,10 @@ fn commit_group(conn: &mut Connection, index: &mut DedupeIndex, jobs: &mut Vec<J
 struct GroupCache<'a> {
     routes: HashMap<(Provider, String), Option<String>>,
     last_seq: HashMap<String, i64>,
+    /// A node's `(last_seen_at, created_at)` for away notices; dropped when it polls.
+    presence: HashMap<String, (Option<String>, String)>,
+    /// When this relay started: a node is never away for longer than the relay was up.
+    up_since: DateTime<Utc>,
     index: &'a DedupeIndex,
     new_keys: HashSet<KeyHash>,
     last_key_id: i64,
@@ -123,6 +144,7 @@ fn apply_group(
     conn: &mut Connection,
     index: &mut DedupeIndex,
     jobs: &[Job],
+    up_since: DateTime<Utc>,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     index.catch_up(&tx)?;
@@ -131,6 +153,8 @@ fn apply_group(
     let mut cache = GroupCache {
         routes: HashMap::new(),
         last_seq: HashMap::new(),
+        presence: HashMap::new(),
+        up_since,
         index,
         new_keys: HashSet::new(),
         last_key_id: 0,
@@ -158,24 +182,14 @@ fn apply_batch(
 ) -> Result<IngestOutcome, StoreError> {
     let mut outcome = IngestOutcome::default();
     for ev in &batch.events {
-        outcome.fates.push(append_event(conn, ev, now, cache)?);
+        let (fate, away) = append_event(conn, ev, now, cache)?;
+        outcome.fates.push(fate);
+        outcome.away.extend(away);
     }
     for item in &batch.outbox {
-        let n = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO outbox_items \
-                 (node_id, id, kind, created_at, received_at, payload, next_attempt_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-            )?
-            .execute(params![
-                item.node_id,
-                item.id,
-                item.kind,
-                item.created_at,
-                now,
-                item.payload
-            ])?;
-        outcome.outbox_new.push(n == 1);
+        outcome
+            .outbox_new
+            .push(super::outbox::insert(conn, item, now)?);
     }
     for u in &batch.outbox_updates {
         super::outbox::apply_change(conn, u)?;
@@ -189,6 +203,7 @@ fn apply_batch(
                 "message_status",
                 now,
                 payload,
+                false,
             )?;
             outcome.fates.push(EventFate::Appended {
                 node_id: u.node_id.clone(),
@@ -201,6 +216,8 @@ fn apply_batch(
             "UPDATE nodes SET acked_seq = max(acked_seq, min(?2, last_seq)), last_seen_at = ?3 WHERE id = ?1",
         )?
         .execute(params![node, *seq as i64, now])?;
+        // The node is back: a message later in this group must see the new last poll.
+        cache.presence.remove(node);
     }
     if !batch.security.is_empty() {
         let mut sec = conn.prepare_cached(
@@ -218,11 +235,11 @@ fn append_event(
     ev: &NewEvent,
     now: &str,
     cache: &mut GroupCache,
-) -> Result<EventFate, StoreError> {
+) -> Result<(EventFate, Option<AwayFlag>), StoreError> {
     let provider = ev.provider.as_str();
     let hash = key_hash(ev.provider, &ev.dedupe_key);
     if cache.index.contains(&hash) || !cache.new_keys.insert(hash) {
-        return Ok(EventFate::Duplicate);
+        return Ok((EventFate::Duplicate, None));
     }
     conn.prepare_cached(
         "INSERT INTO seen_messages (provider, msg_id, seen_at) VALUES (?1, ?2, ?3)",
@@ -249,11 +266,28 @@ fn append_event(
     match node {
         Some(node_id) => {
             let seq = next_seq(conn, cache, &node_id)?;
-            insert_event(conn, &node_id, seq, &id, ev.kind.as_str(), now, &ev.payload)?;
-            Ok(EventFate::Appended {
-                node_id,
-                seq: seq as u64,
-            })
+            let away = match &ev.away {
+                Some(notice) => tell_if_away(conn, cache, &node_id, ev, notice, &id, now)?,
+                None => None,
+            };
+            let flagged = away.is_some();
+            insert_event(
+                conn,
+                &node_id,
+                seq,
+                &id,
+                ev.kind.as_str(),
+                now,
+                &ev.payload,
+                flagged,
+            )?;
+            Ok((
+                EventFate::Appended {
+                    node_id,
+                    seq: seq as u64,
+                },
+                away,
+            ))
         }
         None => {
             conn.prepare_cached(
@@ -261,9 +295,46 @@ fn append_event(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id, provider, ev.account_id, ev.kind.as_str(), now, ev.payload])?;
-            Ok(EventFate::Unrouted)
+            Ok((EventFate::Unrouted, None))
         }
     }
+}
+
+/// `store::away::tell_once` with the node's presence read once per group.
+fn tell_if_away(
+    conn: &Connection,
+    cache: &mut GroupCache,
+    node_id: &str,
+    ev: &NewEvent,
+    notice: &away::AwayNotice,
+    event_id: &str,
+    now: &str,
+) -> Result<Option<AwayFlag>, StoreError> {
+    let presence = match cache.presence.get(node_id) {
+        Some(p) => p.clone(),
+        None => {
+            let p = away::presence(conn, node_id)?;
+            cache.presence.insert(node_id.to_string(), p.clone());
+            p
+        }
+    };
+    let told = away::tell_once(
+        conn,
+        &presence,
+        cache.up_since,
+        (node_id, event_id),
+        ev,
+        notice,
+        now,
+    )?;
+    Ok(match told {
+        Told::NotAway => None,
+        Told::Now | Told::Earlier => Some(AwayFlag {
+            node_id: node_id.to_string(),
+            provider: ev.provider,
+            notice_queued: told == Told::Now,
+        }),
+    })
 }
 
 /// The node's next seq, counted in the group cache and saved once at commit.
@@ -278,6 +349,7 @@ fn next_seq(conn: &Connection, cache: &mut GroupCache, node_id: &str) -> Result<
     Ok(seq)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert_event(
     conn: &Connection,
     node_id: &str,
@@ -286,11 +358,12 @@ fn insert_event(
     kind: &str,
     received_at: &str,
     payload: &str,
+    away_notice: bool,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO events (node_id, seq, id, kind, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO events (node_id, seq, id, kind, received_at, payload, away_notice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![node_id, seq, id, kind, received_at, payload])?;
+    .execute(params![node_id, seq, id, kind, received_at, payload, away_notice])?;
     Ok(())
 }
 

@@ -4,12 +4,12 @@
 use super::auth::{require, session_token, ApiError, Change, COOKIE};
 use super::live;
 use super::Console;
-use crate::counter_order::{self, CounterOrder};
-use crate::handoff::{self, HandoffError};
-use crate::menu_edit::{self, ItemEdit, MenuEditError, NewItem};
-use crate::order_board::{self, BoardError};
-use crate::orders::OrderStatus;
-use crate::staff::{self, LoginOutcome, Scope};
+use crate::app::counter_order::{self, CounterOrder};
+use crate::app::handoff::{self, HandoffError};
+use crate::app::menu_edit::{self, ItemEdit, MenuEditError, NewItem};
+use crate::app::move_order::{self, BoardError};
+use crate::domain::orders::OrderStatus;
+use crate::store::staff::{self, LoginOutcome, Scope};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -69,13 +69,22 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 pub async fn status(State(c): State<Console>) -> ApiResult {
-    let s = c.with_db(|db| crate::status::read(db)).await?;
+    let s = c.with_db(|db| crate::store::sync_status::read(db)).await?;
     ok(serde_json::to_value(s).unwrap_or_default())
 }
 
+/// Staff saw how many customers the relay told during the outage: the notice goes away.
+pub async fn acknowledge_away_told(State(c): State<Console>, headers: HeaderMap) -> ApiResult {
+    require(&c, &headers, Scope::Service, Change::Write).await?;
+    c.with_db(|db| crate::store::away_told::acknowledge(db))
+        .await?;
+    c.touched();
+    ok(json!({"ok": true}))
+}
+
 pub async fn metrics(State(c): State<Console>) -> ApiResult {
-    let s = c.with_db(|db| crate::status::read(db)).await?;
-    Ok(crate::status::metrics(&s).into_response())
+    let s = c.with_db(|db| crate::store::sync_status::read(db)).await?;
+    Ok(crate::store::sync_status::metrics(&s).into_response())
 }
 
 #[derive(Deserialize)]
@@ -167,7 +176,7 @@ pub async fn move_order(
     let moved = c
         .write(move |tx| {
             let moved =
-                order_board::move_order(tx, id, to, m.reason.as_deref(), &staff.name, now())?;
+                move_order::move_order(tx, id, to, m.reason.as_deref(), &staff.name, now())?;
             Ok::<_, BoardError>(moved)
         })
         .await?;
@@ -189,7 +198,7 @@ pub async fn set_eta(
     require(&c, &headers, Scope::Service, Change::Write).await?;
     let eta = c
         .write(move |tx| {
-            let eta = order_board::set_eta(tx, id, e.minutes, now())?;
+            let eta = move_order::set_eta(tx, id, e.minutes, now())?;
             Ok::<_, BoardError>(eta)
         })
         .await?;
@@ -219,7 +228,7 @@ pub async fn counter_order(
 
 pub async fn menu(State(c): State<Console>, headers: HeaderMap) -> ApiResult {
     let who = require(&c, &headers, Scope::Service, Change::Read).await?;
-    let m = c.with_db(|db| crate::menu::db::load(db)).await?;
+    let m = c.with_db(|db| crate::store::menu::load(db)).await?;
     ok(json!({"menu": m, "can_edit": who.role.allows(Scope::MenuEdit)}))
 }
 
@@ -284,7 +293,7 @@ pub async fn conversation(
     let (row, entries) = c
         .with_db(move |db| {
             let row = handoff::get(db, id)?;
-            let entries = crate::transcript::list(db, id, 300)?;
+            let entries = crate::store::transcript::list(db, id, 300)?;
             Ok::<_, HandoffError>((row, entries))
         })
         .await?;
@@ -358,7 +367,7 @@ pub async fn cash_refused(
     require(&c, &headers, Scope::Service, Change::Write).await?;
     let done = c
         .write(move |tx| {
-            let done = crate::payments::cash_refused(tx, id, now())?;
+            let done = crate::app::payments::cash_refused(tx, id, now())?;
             Ok::<_, rusqlite::Error>(done)
         })
         .await
@@ -401,9 +410,9 @@ pub async fn delivery_issue(
     let told = c
         .write(move |tx| {
             let told = if kind == "address_unclear" {
-                crate::delivery::address_unclear(tx, id, now())?.then(String::new)
+                crate::app::delivery::address_unclear(tx, id, now())?.then(String::new)
             } else {
-                crate::delivery::courier_delayed(tx, id, minutes, now())?
+                crate::app::delivery::courier_delayed(tx, id, minutes, now())?
             };
             Ok::<_, rusqlite::Error>(told)
         })
@@ -423,7 +432,7 @@ pub async fn delivery_issue(
 pub async fn refunds(State(c): State<Console>, headers: HeaderMap) -> ApiResult {
     require(&c, &headers, Scope::Refunds, Change::Read).await?;
     let list = c
-        .with_db(|db| crate::payments::outstanding_refunds(db))
+        .with_db(|db| crate::app::payments::outstanding_refunds(db))
         .await
         .map_err(ApiError::db)?;
     ok(json!({"refunds": list}))
@@ -438,7 +447,7 @@ pub async fn refund_done(
     let owner = require(&c, &headers, Scope::Refunds, Change::Write).await?;
     let done = c
         .write(move |tx| {
-            let done = crate::payments::refund_done(tx, id, &owner.name, now())?;
+            let done = crate::app::payments::refund_done(tx, id, &owner.name, now())?;
             Ok::<_, rusqlite::Error>(done)
         })
         .await

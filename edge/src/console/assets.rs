@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
 const GROWTH_SCRIPT: &str = include_str!("assets/growth.js");
+const LEARN_SCRIPT: &str = include_str!("assets/learn.js");
 const STYLE: &str = include_str!("assets/app.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -35,6 +36,11 @@ pub async fn script() -> impl IntoResponse {
 /// The owner's pages (security, FAQ, funnel, QR cards), kept apart from the board's script.
 pub async fn growth_script() -> impl IntoResponse {
     page("text/javascript; charset=utf-8", GROWTH_SCRIPT)
+}
+
+/// The owner's page of phrases the bot did not understand.
+pub async fn learn_script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", LEARN_SCRIPT)
 }
 
 pub async fn style() -> impl IntoResponse {

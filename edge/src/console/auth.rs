@@ -1,7 +1,7 @@
 //! Who is calling: the session cookie, the CSRF header on every state change, the role scope.
 
 use super::Console;
-use crate::staff::{self, Scope, StaffInfo};
+use crate::store::staff::{self, Scope, StaffInfo};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -1,13 +1,13 @@
 //! Owner pages for growing the business (issue 7): the FAQ the bot answers from, the
 //! conversion funnel (JSON for the page, SVG chart, CSV export) and QR table cards / flyers.
-//! The work is in `crate::faq`, `crate::funnel` and `crate::qr`.
+//! The work is in `crate::store::faq`, `crate::store::funnel` and `crate::app::qr`.
 
 use super::auth::{require, ApiError, Change};
 use super::Console;
-use crate::faq::{self, FaqError};
-use crate::menu::Faq;
-use crate::qr::{self, QrError};
-use crate::staff::Scope;
+use crate::app::qr::{self, QrError};
+use crate::domain::menu::Faq;
+use crate::store::faq::{self, FaqError};
+use crate::store::staff::Scope;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -95,7 +95,7 @@ pub async fn faq_try(
     require(&c, &headers, Scope::Settings, Change::Read).await?;
     let answer = c
         .with_db(move |db| {
-            let min = crate::trust::load_policy(db)?.faq_min_score;
+            let min = crate::store::trust::load_policy(db)?.faq_min_score;
             let entries = faq::list(db)?;
             let hit = faq::search(db, &q.q)?;
             Ok::<_, rusqlite::Error>(hit.and_then(|h| {
@@ -125,7 +125,7 @@ const MAX_DAYS: i64 = 366;
 /// `from..=to` as restaurant-local days; default: the last 7 days up to today.
 async fn days(c: &Console, r: &Range) -> Result<(String, String), ApiError> {
     let off = c
-        .with_db(|db| crate::order_board::restaurant_offset(db))
+        .with_db(|db| crate::store::orders::restaurant_offset(db))
         .await?;
     let today = chrono::Utc::now().with_timezone(&off).date_naive();
     let parse = |s: &str| {
@@ -167,12 +167,12 @@ async fn funnel_rows(
     c: &Console,
     headers: &HeaderMap,
     r: &Range,
-) -> Result<(String, String, Vec<crate::funnel::Row>), ApiError> {
+) -> Result<(String, String, Vec<crate::store::funnel::Row>), ApiError> {
     require(c, headers, Scope::Settings, Change::Read).await?;
     let (from, to) = days(c, r).await?;
     let (f, t) = (from.clone(), to.clone());
     let rows = c
-        .with_db(move |db| crate::funnel::report(db, &f, &t))
+        .with_db(move |db| crate::store::funnel::report(db, &f, &t))
         .await?;
     Ok((from, to, rows))
 }
@@ -184,7 +184,7 @@ pub async fn funnel(
 ) -> ApiResult {
     let (from, to, rows) = funnel_rows(&c, &headers, &r).await?;
     Ok(
-        Json(json!({"from": from, "to": to, "steps": crate::funnel::STEPS, "rows": rows}))
+        Json(json!({"from": from, "to": to, "steps": crate::store::funnel::STEPS, "rows": rows}))
             .into_response(),
     )
 }
@@ -203,7 +203,7 @@ pub async fn funnel_csv(
                 format!("attachment; filename=\"funnel-{from}-{to}.csv\""),
             ),
         ],
-        crate::funnel::csv(&rows),
+        crate::store::funnel::csv(&rows),
     )
         .into_response())
 }
@@ -224,7 +224,7 @@ pub async fn funnel_svg(
                 "default-src 'none'; style-src 'unsafe-inline'",
             ),
         ],
-        crate::funnel::svg_chart(&rows, only.as_deref(), &from, &to),
+        crate::store::funnel::svg_chart(&rows, only.as_deref(), &from, &to),
     )
         .into_response())
 }

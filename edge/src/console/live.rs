@@ -3,7 +3,7 @@
 
 use super::auth::{require, ApiError, Change};
 use super::Console;
-use crate::staff::Scope;
+use crate::store::staff::Scope;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -14,37 +14,32 @@ use std::time::Duration;
 
 /// Sync status for the status bar: connected or offline since, backlog, last sync, relay lag.
 pub fn status(c: &Connection) -> rusqlite::Result<Value> {
-    let s = crate::status::read(c)?;
-    let lag: Option<i64> = c.query_row(
-        "SELECT relay_lag_ms FROM sync_state WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )?;
+    let s = crate::store::sync_status::read(c)?;
+    let lag = crate::store::sync_status::relay_lag_ms(c)?;
     Ok(json!({
         "connected": s.offline_since.is_none() && s.last_sync_at.is_some(),
         "state": s.state,
         "offline_since": s.offline_since,
+        "next_attempt_at": s.next_attempt_at,
         "last_sync_at": s.last_sync_at,
         "outbox_backlog": s.outbox_backlog,
         "oldest_outbox_item": s.oldest_outbox_item,
         "relay_lag_ms": lag,
+        "away_told_customers": s.away_told_customers,
+        "away_told_since": s.away_told_since,
     }))
 }
 
 /// Everything the board page shows.
 pub fn snapshot(c: &Connection, sla_minutes: u32) -> rusqlite::Result<Value> {
-    let orders = crate::order_board::board(c, chrono::Utc::now(), sla_minutes)?;
-    let alerts: Vec<Value> = crate::handoff::list(c, 200)?
+    let orders = crate::app::move_order::board(c, chrono::Utc::now(), sla_minutes)?;
+    let alerts: Vec<Value> = crate::app::handoff::list(c, 200)?
         .into_iter()
         .filter(|r| r.handoff_requested)
         .map(|r| json!({"customer_id": r.customer_id, "name": r.name, "since": r.last_activity}))
         .collect();
-    let unread: i64 = c.query_row(
-        "SELECT coalesce(sum(unread), 0) FROM conversations",
-        [],
-        |r| r.get(0),
-    )?;
-    let quarantined = crate::trust::active_quarantines(c, chrono::Utc::now())?.len();
+    let unread = crate::store::conversations::unread_total(c)?;
+    let quarantined = crate::store::trust::active_quarantines(c, chrono::Utc::now())?.len();
     Ok(json!({
         "orders": orders,
         "handoff_alerts": alerts,

@@ -6,10 +6,12 @@ mod api;
 mod assets;
 mod auth;
 mod growth_api;
+mod learn_api;
 mod live;
+mod media_api;
 mod trust_api;
 
-use crate::sync_worker::Db;
+use crate::store::Db;
 use axum::routing::{get, post};
 use axum::Router;
 use growth_api as growth;
@@ -82,6 +84,7 @@ pub fn router(c: Console) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
         .route("/growth.js", get(assets::growth_script))
+        .route("/learn.js", get(assets::learn_script))
         .route("/app.css", get(assets::style))
         .route("/healthz", get(healthz))
         .route("/status", get(api::status))
@@ -90,6 +93,10 @@ pub fn router(c: Console) -> Router {
         .route("/api/logout", post(api::logout))
         .route("/api/me", get(api::me))
         .route("/api/board", get(api::board))
+        .route(
+            "/api/away-told/acknowledge",
+            post(api::acknowledge_away_told),
+        )
         .route("/api/events", get(live::events))
         .route("/api/orders", post(api::counter_order))
         .route("/api/orders/{id}/status", post(api::move_order))
@@ -107,6 +114,7 @@ pub fn router(c: Console) -> Router {
         )
         .route("/api/conversations", get(api::conversations))
         .route("/api/conversations/{id}", get(api::conversation))
+        .route("/api/media/{id}", get(media_api::media_file))
         .route("/api/conversations/{id}/take-over", post(api::take_over))
         .route("/api/conversations/{id}/hand-back", post(api::hand_back))
         .route("/api/conversations/{id}/reply", post(api::reply))
@@ -133,6 +141,13 @@ pub fn router(c: Console) -> Router {
         .route("/api/funnel.svg", get(growth::funnel_svg))
         .route("/api/qr", get(growth::qr_cards).post(growth::qr_create))
         .route("/api/qr/print", get(growth::qr_print))
+        .route("/api/unmapped", get(learn_api::page))
+        .route("/api/unmapped/{id}/dismiss", post(learn_api::dismiss))
+        .route("/api/aliases", post(learn_api::teach))
+        .route(
+            "/api/aliases/{id}",
+            axum::routing::delete(learn_api::remove_alias),
+        )
         .with_state(c)
 }
 
@@ -141,7 +156,10 @@ async fn healthz(
     axum::extract::State(c): axum::extract::State<Console>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match c.with_db(|conn| crate::status::read(conn).is_ok()).await {
+    match c
+        .with_db(|conn| crate::store::sync_status::read(conn).is_ok())
+        .await
+    {
         true => (axum::http::StatusCode::OK, "ok\n").into_response(),
         false => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -1,11 +1,12 @@
 //! Console endpoints for the anti-abuse rules (issue 7): staff see who is in quarantine and
 //! why, and release or quarantine a customer; the owner reads the security log and sets the
-//! policy. The rules themselves live in `crate::trust`.
+//! policy. The rules themselves live in `crate::store::trust`.
 
 use super::auth::{require, ApiError, Change};
 use super::Console;
-use crate::staff::Scope;
-use crate::trust::{self, policy::Policy, TrustError};
+use crate::domain::trust_policy::{self as policy, Policy};
+use crate::store::staff::Scope;
+use crate::store::trust::{self, TrustError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +81,7 @@ pub async fn quarantine(
             tx,
             &p,
             customer_id,
-            trust::policy::Reason::Manual,
+            policy::Reason::Manual,
             &detail,
             chrono::Utc::now(),
         )?;

@@ -3,15 +3,15 @@
 //! caller applies in the same transaction (order created, order cancelled, human wanted).
 
 mod flow;
-pub(crate) use flow::{payment_in, words_in};
-pub mod hours;
+pub use crate::domain::faq::FaqLookup;
 pub mod say;
 pub mod understand;
 
-use crate::lexicon::Lexicon;
-use crate::menu::{Lang, Menu, PaymentMethod};
-use crate::orders::OrderStatus;
-use crate::places::Places;
+use crate::domain::lexicon::Lexicon;
+use crate::domain::menu::{Lang, Menu, PaymentMethod};
+use crate::domain::orders::OrderStatus;
+use crate::domain::places::Places;
+pub use crate::domain::register::Register;
 use chrono::{DateTime, Utc};
 use resto_sync::{InboundMessage, Location, MessageKind, OrderItem};
 use serde::{Deserialize, Serialize};
@@ -39,22 +39,9 @@ pub struct Customer {
     pub lang_explicit: bool,
     pub latest_order: Option<OrderView>,
     /// The extra checkout step the customer's no-show record imposes (`trust::policy`).
-    pub checkout_rule: crate::trust::policy::CheckoutRule,
-    /// The FAQ search for this message, done by the caller (SQLite FTS5, `crate::faq`).
+    pub checkout_rule: crate::domain::trust_policy::CheckoutRule,
+    /// The FAQ search for this message, done by the caller (SQLite FTS5, `crate::store::faq`).
     pub faq: FaqLookup,
-}
-
-/// What the FAQ search found for the current message.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub enum FaqLookup {
-    /// Not searched (pure tests without a store): the engine matches FAQ keywords itself.
-    #[default]
-    NotSearched,
-    NoMatch,
-    /// An entry relevant enough to answer with (index into `Menu::faq`).
-    Found(usize),
-    /// Something matched, but below the owner's confidence threshold: offer a human.
-    Unsure,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,6 +169,32 @@ pub struct Conversation {
     /// The address looked too vague and a landmark was asked for once.
     #[serde(default)]
     pub landmark_asked: bool,
+    /// The item last added, priced or changed: what "non, 3" or "mettez m'en 2" is about.
+    #[serde(default)]
+    pub focus: Option<String>,
+    /// The last reply was the focus item's price.
+    #[serde(default)]
+    pub priced: bool,
+    /// Pickup/delivery, commune and payment the customer gave before being asked.
+    #[serde(default)]
+    pub early: Early,
+    /// The register the customer writes in (kept across orders; `None` before any words).
+    #[serde(default)]
+    pub register: Option<Register>,
+}
+
+/// Slots given before their question, used when it comes instead of asking again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Early {
+    #[serde(default)]
+    pub pickup: bool,
+    #[serde(default)]
+    pub delivery: bool,
+    /// Commune code (`dz_communes.json`).
+    #[serde(default)]
+    pub commune: Option<String>,
+    #[serde(default)]
+    pub payment: Option<PaymentMethod>,
 }
 
 /// An order the caller must create, priced from the menu at confirmation time.
@@ -229,6 +242,10 @@ pub struct Step {
     pub lang_explicit: bool,
     pub says: Vec<Say>,
     pub effects: Vec<Effect>,
+    /// Spans of the message the engine could not map to an item, an option, a place or an
+    /// intent, as normalised text ("qar3a ma" → `["qar3a"]` if nothing knew it), for the
+    /// owner's learning loop. Empty when the message was an answer taken whole (an address).
+    pub unmapped: Vec<String>,
 }
 
 pub fn step(conv: &Conversation, customer: &Customer, msg: Incoming<'_>, w: &World<'_>) -> Step {

@@ -24,7 +24,7 @@ const T = {
     handoff_alert: "demande à parler à quelqu'un", open: "Ouvrir",
     bot_paused: "Bot en pause (vous avez la main)", bot_active: "Bot actif", wants_human: "Veut un humain",
     available: "Disponible", unavailable: "Indisponible", save: "Enregistrer",
-    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible",
+    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible", media_fetching: "en cours de téléchargement…",
     image: "Image", audio: "Message vocal", video: "Vidéo", document: "Document", sticker: "Autocollant",
     location: "Position", you: "Vous", bot: "Bot", restaurant: "Restaurant", pick_conv: "Choisissez une conversation",
     wrong_login: "Nom ou mot de passe incorrect", locked: "Trop d'essais : compte bloqué jusqu'à",
@@ -35,6 +35,8 @@ const T = {
     pay_failed: "Paiement en ligne échoué", pay_collected: "Espèces encaissées", pay_refused: "Refusée à la porte",
     trust_phone_confirm: "📞 Appeler le client avant de préparer", trust_prepay: "Paiement en ligne demandé",
     no_shows: "commandes non récupérées ou refusées", quarantined_tag: "Quarantaine",
+    next_try: "nouvel essai à",
+    away_told: "Pendant la coupure, {n} client(s) ont reçu « message enregistré, réponse au retour du restaurant » : répondez-leur en priorité.",
   },
   ar: {
     logout: "خروج", name: "الاسم", password: "كلمة السر أو الرمز", login: "دخول",
@@ -56,7 +58,7 @@ const T = {
     handoff_alert: "يطلب التحدث مع شخص", open: "فتح",
     bot_paused: "البوت متوقف (أنت تتكفل)", bot_active: "البوت يعمل", wants_human: "يريد شخصا",
     available: "متوفر", unavailable: "غير متوفر", save: "حفظ",
-    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح",
+    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح", media_fetching: "جاري التحميل…",
     image: "صورة", audio: "رسالة صوتية", video: "فيديو", document: "ملف", sticker: "ملصق",
     location: "موقع", you: "أنت", bot: "البوت", restaurant: "المطعم", pick_conv: "اختر محادثة",
     wrong_login: "الاسم أو كلمة السر خاطئة", locked: "محاولات كثيرة: الحساب مقفل حتى",
@@ -67,6 +69,8 @@ const T = {
     pay_failed: "فشل الدفع الإلكتروني", pay_collected: "تم قبض النقود", pay_refused: "رفضها عند الباب",
     trust_phone_confirm: "📞 اتصل بالزبون قبل التحضير", trust_prepay: "طُلب الدفع الإلكتروني",
     no_shows: "طلبات لم تُستلم أو رُفضت", quarantined_tag: "حجر",
+    next_try: "محاولة جديدة على",
+    away_told: "أثناء الانقطاع، تلقى {n} زبون(ة) رسالة «رسالتك محفوظة وسنرد عند عودة المطعم»: ردوا عليهم أولا.",
   },
 };
 
@@ -199,7 +203,9 @@ function renderStatus() {
   const conn = $("conn");
   conn.className = "conn " + (s.connected ? "ok" : "down");
   conn.textContent = s.connected ? t("connected")
-    : s.offline_since ? t("offline_since") + " " + localTime(s.offline_since) : t("never_synced");
+    : s.offline_since ? t("offline_since") + " " + localTime(s.offline_since)
+      + (s.next_attempt_at ? " · " + t("next_try") + " " + localTime(s.next_attempt_at) : "")
+    : t("never_synced");
   $("backlog").textContent = t("backlog") + " : " + s.outbox_backlog;
   $("lastsync").textContent = t("last_sync") + " : " + (s.last_sync_at ? localTime(s.last_sync_at) : "—");
   $("lag").textContent = t("lag") + " : " + (s.relay_lag_ms == null ? "—" : (s.relay_lag_ms / 1000).toFixed(1) + " s");
@@ -208,10 +214,18 @@ function renderStatus() {
 function renderAlerts() {
   const box = $("alerts");
   const a = (state.board && state.board.handoff_alerts) || [];
-  box.replaceChildren(...a.map((x) => el("div", { class: "alert", "data-customer": x.customer_id },
+  const items = a.map((x) => el("div", { class: "alert", "data-customer": x.customer_id },
     "⚠ " + x.name + " " + t("handoff_alert") + " ",
-    el("button", { type: "button", onclick: () => { switchTab("conversations"); openConversation(x.customer_id); } }, t("open")))));
-  box.classList.toggle("hidden", a.length === 0);
+    el("button", { type: "button", onclick: () => { switchTab("conversations"); openConversation(x.customer_id); } }, t("open"))));
+  // Customers the relay answered for us while this device was away: staff answer them first.
+  const told = (state.board && state.board.status && state.board.status.away_told_customers) || 0;
+  if (told > 0) {
+    items.unshift(el("div", { class: "alert away-told", id: "away-told", "data-count": told },
+      "📨 " + t("away_told").replace("{n}", told) + " ",
+      el("button", { type: "button", onclick: () => api("POST", "/api/away-told/acknowledge", {}) }, t("ok"))));
+  }
+  box.replaceChildren(...items);
+  box.classList.toggle("hidden", items.length === 0);
   for (const [id, n] of [["unread-badge", state.board && state.board.unread], ["quarantine-badge", state.board && state.board.quarantined]]) {
     const badge = $(id);
     badge.textContent = n || 0;
@@ -351,9 +365,19 @@ async function loadConversations() {
 
 function mediaView(m) {
   const label = (m.voice ? "🎤 " : "") + t(m.kind);
-  if (!m.url) return el("div", { class: "placeholder" }, "[" + label + " — " + t("media_missing") + "]");
-  if (m.kind === "image" || m.kind === "sticker") return el("img", { src: m.url, alt: label });
-  if (m.kind === "audio") return el("audio", { src: m.url, controls: true });
+  if (!m.url) {
+    const why = m.state === "fetching" ? t("media_fetching") : t("media_missing");
+    return el("div", { class: "placeholder", title: m.error || "" }, "[" + label + " — " + why + "]");
+  }
+  // A tap opens the full-size picture (zoom) in its own tab.
+  if (m.kind === "image" || m.kind === "sticker") {
+    return el("a", { href: m.url, target: "_blank", rel: "noopener" }, el("img", { src: m.url, alt: label }));
+  }
+  if (m.kind === "audio") {
+    return el("div", { class: "voice" },
+      el("audio", { src: m.url, controls: true, preload: "metadata" }),
+      el("a", { href: m.url, download: "", class: "muted" }, "⬇"));
+  }
   if (m.kind === "video") return el("video", { src: m.url, controls: true, width: 240 });
   return el("a", { href: m.url, target: "_blank", rel: "noopener" }, label);
 }

@@ -1,0 +1,98 @@
+//! `resto-relay route add|list`: which node receives which Meta account's messages.
+
+use super::RouteCommand;
+use crate::store::{self, admin};
+use anyhow::{bail, Context};
+use resto_sync::Provider;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub(super) fn run(config: Option<&Path>, cmd: RouteCommand) -> anyhow::Result<ExitCode> {
+    let cfg = super::load(config)?;
+    store::migrate(&cfg.db_path())?;
+    let mut conn = store::open_connection(&cfg.db_path())?;
+    match cmd {
+        RouteCommand::Add {
+            provider,
+            account,
+            node,
+            access_token_file,
+        } => {
+            let token = access_token_file.map(read_token).transpose()?;
+            add(
+                &mut conn,
+                provider.into(),
+                &account,
+                &node,
+                token.as_deref(),
+            )?
+        }
+        RouteCommand::List { json } => list(&conn, json)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_token(f: PathBuf) -> anyhow::Result<String> {
+    let t = std::fs::read_to_string(&f)
+        .with_context(|| format!("cannot read --access-token-file {}", f.display()))?;
+    let t = t.trim().to_string();
+    if t.is_empty() {
+        bail!("--access-token-file {} is empty", f.display());
+    }
+    Ok(t)
+}
+
+fn add(
+    conn: &mut Connection,
+    provider: Provider,
+    account: &str,
+    node: &str,
+    token: Option<&str>,
+) -> anyhow::Result<()> {
+    let added = admin::add_route(conn, provider, account, node, token)?;
+    println!(
+        "route {} {} -> {}{}{}",
+        provider,
+        account.trim(),
+        node,
+        if added.replaced {
+            " (replaced the previous route)"
+        } else {
+            ""
+        },
+        if added.moved_unrouted > 0 {
+            format!(
+                "; delivered {} waiting event(s) to the node",
+                added.moved_unrouted
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
+    let routes = admin::list_routes(conn)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&routes)?);
+    } else if routes.is_empty() {
+        println!("no routes yet: add one with `resto-relay route add --provider wa --account PHONE_NUMBER_ID --node NODE_ID`");
+    } else {
+        for r in routes {
+            println!(
+                "{:<4} {:<24} -> {}{}",
+                r.provider,
+                r.account_id,
+                r.node_id,
+                if r.has_access_token {
+                    "  (access token set)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Messenger (`object: page`) and Instagram (`object: instagram`) payloads (META_PROTOCOL
+//! §5–§6): `entry[].messaging[]`, `standby[]`, and the dashboard's `changes[]` test shape.
+
+use super::common::{arr, epoch_to_rfc3339, get, gs};
+use super::{Ignored, IgnoredReason, ParsedWebhook};
+use resto_sync::{Attachment, InboundMessage, MessageKind, Provider};
+use serde_json::{Map, Value};
+
+pub(super) fn messaging_entry(
+    provider: Provider,
+    entry: &Map<String, Value>,
+    path: &str,
+    out: &mut ParsedWebhook,
+) {
+    let entry_id = gs(entry, &["id"]);
+    for (key, standby) in [("messaging", false), ("standby", true)] {
+        for (j, item) in arr(entry, key).iter().enumerate() {
+            let ipath = format!("{path}.{key}[{j}]");
+            let Some(item) = item.as_object() else {
+                out.invalid_items.push(format!("{ipath}: not an object"));
+                continue;
+            };
+            if standby {
+                // Another app owns the thread (handover protocol): record, never answer.
+                out.ignored.push(Ignored {
+                    account_id: entry_id.clone(),
+                    reason: IgnoredReason::Standby,
+                });
+                continue;
+            }
+            messaging_item(provider, item, entry_id.as_deref(), &ipath, out);
+        }
+    }
+    // The Instagram dashboard's "Test" button sends `changes[{field, value:{sender,…}}]`.
+    for (j, change) in arr(entry, "changes").iter().enumerate() {
+        let ipath = format!("{path}.changes[{j}]");
+        let value = change.get("value").and_then(Value::as_object);
+        let field = change.get("field").and_then(Value::as_str).unwrap_or("");
+        match value {
+            Some(v) if field == "messages" || field == "messaging_postbacks" => {
+                messaging_item(provider, v, entry_id.as_deref(), &ipath, out)
+            }
+            _ => out.ignored.push(Ignored {
+                account_id: entry_id.clone(),
+                reason: IgnoredReason::OtherField(field.to_string()),
+            }),
+        }
+    }
+}
+
+fn messaging_item(
+    provider: Provider,
+    item: &Map<String, Value>,
+    entry_id: Option<&str>,
+    path: &str,
+    out: &mut ParsedWebhook,
+) {
+    let account_id = entry_id
+        .map(str::to_string)
+        .or_else(|| gs(item, &["recipient", "id"]));
+    let sender = gs(item, &["sender", "id"]);
+    let message = item.get("message").and_then(Value::as_object);
+    let postback = item.get("postback").and_then(Value::as_object);
+    let reaction = item.get("reaction").and_then(Value::as_object);
+    if let Some(reason) = not_a_message(item, account_id.as_deref(), sender.as_deref()) {
+        out.ignored.push(Ignored { account_id, reason });
+        return;
+    }
+    let Some(account_id) = account_id else {
+        out.invalid_items
+            .push(format!("{path}: no entry id or recipient id"));
+        return;
+    };
+    let Some(user_id) = sender else {
+        out.invalid_items.push(format!("{path}: missing sender.id"));
+        return;
+    };
+    let Some(timestamp) = item.get("timestamp").and_then(epoch_to_rfc3339) else {
+        out.invalid_items
+            .push(format!("{path}: missing or invalid timestamp"));
+        return;
+    };
+    let mid = message
+        .and_then(|m| gs(m, &["mid"]))
+        .or_else(|| postback.and_then(|p| gs(p, &["mid"])))
+        .or_else(|| reaction.and_then(|r| gs(r, &["mid"])));
+    let Some(msg_id) = mid else {
+        if reaction.is_some() {
+            out.ignored.push(Ignored {
+                account_id: Some(account_id),
+                reason: IgnoredReason::Other("reaction without mid".into()),
+            });
+        } else {
+            out.invalid_items.push(format!("{path}: missing mid"));
+        }
+        return;
+    };
+    let mut msg = InboundMessage {
+        provider,
+        account_id,
+        user_id,
+        user_bsuid: None,
+        user_name: None,
+        msg_id,
+        timestamp,
+        kind: MessageKind::Text,
+        text: None,
+        payload: None,
+        location: None,
+        attachments: Vec::new(),
+        reply_to: None,
+        referral: item.get("referral").cloned(),
+        order_items: Vec::new(),
+        raw: None,
+    };
+    if let Some(m) = message {
+        fill_from_message(&mut msg, m);
+    } else if let Some(p) = postback {
+        fill_from_postback(&mut msg, p);
+    } else if let Some(r) = reaction {
+        fill_from_reaction(&mut msg, r);
+    }
+    out.messages.push(msg);
+}
+
+/// Why an item that reached us is not a customer message (echoes of our own sends,
+/// delivery and read receipts, anything without a message, postback or reaction), if so.
+fn not_a_message(
+    item: &Map<String, Value>,
+    account_id: Option<&str>,
+    sender: Option<&str>,
+) -> Option<IgnoredReason> {
+    let message = item.get("message").and_then(Value::as_object);
+    let is_echo = message
+        .and_then(|m| m.get("is_echo"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || (sender.is_some() && sender == account_id);
+    if is_echo {
+        return Some(IgnoredReason::Echo);
+    }
+    if item.contains_key("delivery") {
+        return Some(IgnoredReason::Delivery);
+    }
+    if item.contains_key("read") {
+        return Some(IgnoredReason::Read);
+    }
+    let has = |k| item.get(k).and_then(Value::as_object).is_some();
+    if message.is_none() && !has("postback") && !has("reaction") {
+        let keys: Vec<&str> = item
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !matches!(*k, "sender" | "recipient" | "timestamp"))
+            .collect();
+        return Some(IgnoredReason::Other(keys.join(",")));
+    }
+    None
+}
+
+fn fill_from_postback(msg: &mut InboundMessage, p: &Map<String, Value>) {
+    msg.kind = MessageKind::Postback;
+    msg.text = gs(p, &["title"]);
+    msg.payload = gs(p, &["payload"]);
+    if let Some(r) = p.get("referral") {
+        msg.referral = Some(r.clone());
+    }
+}
+
+fn fill_from_reaction(msg: &mut InboundMessage, r: &Map<String, Value>) {
+    msg.kind = MessageKind::Reaction;
+    msg.text = gs(r, &["emoji"]).or_else(|| gs(r, &["reaction"]));
+    msg.reply_to = gs(r, &["mid"]);
+    msg.raw = Some(Value::Object(r.clone()));
+}
+
+fn fill_from_message(msg: &mut InboundMessage, m: &Map<String, Value>) {
+    msg.text = gs(m, &["text"]);
+    if let Some(r) = m.get("referral") {
+        msg.referral = Some(r.clone());
+    }
+    msg.reply_to = gs(m, &["reply_to", "mid"]);
+    let flagged = |k| m.get(k).and_then(Value::as_bool).unwrap_or(false);
+    if flagged("is_deleted") || flagged("is_unsupported") {
+        msg.kind = MessageKind::Unsupported;
+        msg.raw = Some(Value::Object(m.clone()));
+        return;
+    }
+    if let Some(payload) = gs(m, &["quick_reply", "payload"]) {
+        msg.kind = MessageKind::QuickReply;
+        msg.payload = Some(payload);
+        return;
+    }
+    if let Some(story) = get(m, &["reply_to", "story"]).and_then(Value::as_object) {
+        msg.kind = MessageKind::StoryReply;
+        msg.reply_to = gs(story, &["id"]);
+        msg.attachments.push(Attachment {
+            kind: "story".into(),
+            url: gs(story, &["url"]),
+            ..Attachment::default()
+        });
+        return;
+    }
+    let attachments: Vec<&Map<String, Value>> = arr(m, "attachments")
+        .iter()
+        .filter_map(Value::as_object)
+        .collect();
+    for a in &attachments {
+        msg.attachments.push(Attachment {
+            kind: gs(a, &["type"]).unwrap_or_else(|| "unknown".into()),
+            url: gs(a, &["payload", "url"]),
+            ..Attachment::default()
+        });
+    }
+    if let Some(first) = attachments.first() {
+        msg.kind = match first.get("type").and_then(Value::as_str).unwrap_or("") {
+            "image" => MessageKind::Image,
+            "audio" => MessageKind::Audio,
+            "video" => MessageKind::Video,
+            "file" => MessageKind::Document,
+            "sticker" => MessageKind::Sticker,
+            _ => {
+                // share, fallback, reel, story_mention, template…: kept whole for staff.
+                msg.raw = Some(Value::Object(m.clone()));
+                MessageKind::Unsupported
+            }
+        };
+    } else if msg.text.is_none() {
+        msg.kind = MessageKind::Unsupported;
+        msg.raw = Some(Value::Object(m.clone()));
+    }
+}

@@ -1,0 +1,196 @@
+//! Applying relay events on the edge: each poll's batch in ONE transaction together with the
+//! new cursor, each event recorded in `applied_events` so a resent event is never applied
+//! twice (effectively-once). A customer message runs the conversation (`handle_message`)
+//! inside the same transaction: reply rows, order and cursor commit together or not at all.
+
+use crate::app::handle_message::{self, Kit};
+use crate::store::{applied, away_told};
+use chrono::{DateTime, Utc};
+use resto_sync::{Event, EventKind, InboundMessage, MessageStatus};
+use rusqlite::{Connection, Transaction};
+
+/// What one batch did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub applied: usize,
+    pub skipped_duplicates: usize,
+    /// Customers newly known to have been told, while this node was away, that their
+    /// message is saved (events flagged `away_notice`).
+    pub away_told: usize,
+}
+
+/// Applies `events` and moves the cursor to `next_after`, atomically. `now` is the clock the
+/// conversation sees (opening hours, order numbers, ETAs).
+pub fn apply_batch(
+    conn: &mut Connection,
+    events: &[Event],
+    next_after: u64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Applied> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut out = Applied::default();
+    let at = crate::store::fmt_ts(now);
+    let mut kit: Option<Kit> = None;
+    for ev in events {
+        if !applied::mark_applied(&tx, &ev.id, ev.seq, &at)? {
+            out.skipped_duplicates += 1;
+            continue;
+        }
+        if apply_event(&tx, ev, &mut kit, now)? {
+            out.away_told += 1;
+        }
+        out.applied += 1;
+    }
+    applied::advance_cursor(&tx, next_after, &at)?;
+    if let Some(t) = events
+        .last()
+        .and_then(|e| DateTime::parse_from_rfc3339(&e.received_at).ok())
+    {
+        let lag = (now - t.with_timezone(&Utc)).num_milliseconds().max(0);
+        applied::set_relay_lag(&tx, lag)?;
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The one place an event changes edge state. Inbound messages are handed to
+/// `on_inbound_message`, which the ordering engine owns (issue 4). True when the event made
+/// a customer newly known as told during an outage.
+fn apply_event(
+    tx: &Transaction<'_>,
+    ev: &Event,
+    kit: &mut Option<Kit>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    match ev.kind {
+        EventKind::InboundMessage => {
+            match serde_json::from_value::<InboundMessage>(ev.payload.clone()) {
+                Ok(msg) => {
+                    let fresh = on_inbound_message(tx, &ev.id, &msg)?;
+                    if fresh {
+                        let kit = match kit {
+                            Some(k) => k,
+                            None => kit.insert(Kit::load(tx)?),
+                        };
+                        handle_message::handle_message(tx, kit, &msg, now)?;
+                    }
+                    if fresh && ev.away_notice {
+                        let at = crate::store::fmt_ts(now);
+                        return away_told::remember(tx, msg.provider.as_str(), &msg.user_id, &at);
+                    }
+                    Ok(false)
+                }
+                Err(e) => {
+                    tracing::error!(event_id = %ev.id, error = %e, "unreadable inbound message kept as raw");
+                    Ok(false)
+                }
+            }
+        }
+        EventKind::MessageStatus => {
+            if let Ok(st) = serde_json::from_value::<MessageStatus>(ev.payload.clone()) {
+                applied::keep_status(tx, &st, &ev.payload.to_string())?;
+            }
+            Ok(false)
+        }
+        EventKind::PaymentUpdate => {
+            match serde_json::from_value::<resto_sync::payment::PaymentUpdate>(ev.payload.clone()) {
+                Ok(u) => crate::app::payments::apply_update(tx, &u, now).map(|()| false),
+                Err(e) => {
+                    tracing::error!(event_id = %ev.id, error = %e, "unreadable payment update skipped");
+                    Ok(false)
+                }
+            }
+        }
+        EventKind::ConfigUpdate => Ok(false),
+    }
+}
+
+/// Stores the customer's message for the console; false when the same message (provider,
+/// msg_id) was already stored under another event, so it is not answered twice.
+pub fn on_inbound_message(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    msg: &InboundMessage,
+) -> rusqlite::Result<bool> {
+    applied::keep_inbound(tx, event_id, msg)
+}
+
+pub fn cursor(conn: &Connection) -> rusqlite::Result<u64> {
+    applied::cursor(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(seq: u64, id: &str, text: &str) -> Event {
+        Event {
+            seq,
+            id: id.into(),
+            kind: EventKind::InboundMessage,
+            received_at: "2026-11-23T10:00:00.000Z".into(),
+            payload: json!({"provider": "wa", "account_id": "1", "user_id": "213", "msg_id": format!("wamid.{id}"),
+                "timestamp": "2026-11-23T10:00:00Z", "kind": "text", "text": text}),
+            away_notice: false,
+        }
+    }
+
+    #[test]
+    fn a_resent_event_is_applied_once_and_the_cursor_only_moves_forward() {
+        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let batch = vec![event(1, "evt_a", "salam"), event(2, "evt_b", "menu")];
+        assert_eq!(
+            apply_batch(&mut c, &batch, 2, chrono::Utc::now()).unwrap(),
+            Applied {
+                applied: 2,
+                skipped_duplicates: 0,
+                away_told: 0
+            }
+        );
+        assert_eq!(
+            apply_batch(&mut c, &batch, 2, chrono::Utc::now()).unwrap(),
+            Applied {
+                applied: 0,
+                skipped_duplicates: 2,
+                away_told: 0
+            }
+        );
+        assert_eq!(
+            apply_batch(&mut c, &[], 1, chrono::Utc::now())
+                .unwrap()
+                .applied,
+            0
+        );
+        assert_eq!(cursor(&c).unwrap(), 2);
+        assert_eq!(applied::inbound_count(&c).unwrap(), 2);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn customers_told_during_an_outage_are_counted_once_each_until_acknowledged() {
+        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let told = |seq: u64, user: &str| {
+            let mut e = event(seq, &format!("evt_{seq}"), "bonjour");
+            e.payload["user_id"] = json!(user);
+            e.away_notice = true;
+            e
+        };
+        let batch = vec![
+            told(1, "213"),
+            told(2, "213"),
+            told(3, "214"),
+            event(4, "evt_4", "menu"),
+        ];
+        let out = apply_batch(&mut c, &batch, 4, chrono::Utc::now()).unwrap();
+        assert_eq!((out.applied, out.away_told), (4, 2));
+        let again = apply_batch(&mut c, &[told(5, "214")], 5, chrono::Utc::now()).unwrap();
+        assert_eq!(again.away_told, 0, "214 was already counted");
+        assert_eq!(away_told::summary(&c).unwrap().0, 2);
+        away_told::acknowledge(&c).unwrap();
+        assert_eq!(away_told::summary(&c).unwrap(), (0, None));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

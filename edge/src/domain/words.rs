@@ -1,0 +1,324 @@
+//! Word lists the understanding step reads besides the intent file (which must stay the shared
+//! ground truth byte for byte): number words in every register, correction markers, sizes,
+//! containers, spelling families of food words, early-slot words and the filler words that
+//! say nothing about the order. Written normalised or not: every list goes through
+//! `text::fold(text::normalize(..))` before use.
+
+use crate::domain::text::{fold, normalize, Token};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Number words beyond the intent file's `qty_*` lists: MSA masculine and feminine forms,
+/// Darija spellings, French.
+#[rustfmt::skip]
+const NUMBERS: &[(u32, &[&str])] = &[
+    (1, &["un", "une", "wahed", "wa7ed", "wahda", "wa7da", "wahd", "wa7d", "واحد", "واحدة", "وحدة", "وحده", "one"]),
+    (2, &["deux", "zouj", "jouj", "zoudj", "zouz", "zoj", "tnin", "ithnin", "zoudje", "اثنان", "اثنين", "اثنتان", "اثنتين", "إثنين", "زوج", "جوج", "زوز", "two"]),
+    (3, &["trois", "tlata", "tleta", "tlatha", "tlat", "ثلاث", "ثلاثة", "تلاتة", "تلاثة", "ثلاثه", "three"]),
+    (4, &["quatre", "arba3a", "reb3a", "rb3a", "arb3a", "rab3a", "أربع", "أربعة", "اربعة", "ربعة", "four"]),
+    (5, &["cinq", "khamsa", "5amsa", "خمس", "خمسة", "five"]),
+    (6, &["six", "setta", "sitta", "ستة", "ست", "ستة"]),
+    (7, &["sept", "sab3a", "seb3a", "سبع", "سبعة"]),
+    (8, &["huit", "tmanya", "tmenya", "ثمان", "ثماني", "ثمانية", "تمنية"]),
+    (9, &["neuf", "tes3a", "tis3a", "تسع", "تسعة"]),
+    (10, &["dix", "3achra", "achra", "عشر", "عشرة"]),
+];
+
+/// Words that turn the message into a correction of what was just ordered.
+#[rustfmt::skip]
+pub const CORRECTION: &[&str] = &[
+    "non", "pardon", "plutot", "finalement", "seulement", "juste", "corrige", "correction",
+    "trompe", "erreur", "machi", "mchi", "ghir", "ghi", "bark", "berk", "barka", "smahli",
+    "smhli", "sma7li", "bdel", "badel", "bedel", "bdelha", "badelha", "baddelha", "khaliha",
+    "la", "لا", "ماشي", "مشي", "غير", "برك", "بركا", "سمحلي", "سامحني", "بدل", "بدلها",
+    "بدلو", "بدله", "خليها", "فقط", "بل", "عفوا", "اقصد", "أقصد", "اعني", "غلطت", "صحح",
+    "خطا", "instead", "only",
+];
+
+/// Words that announce replacing one item with another ("X à la place de Y").
+#[rustfmt::skip]
+pub const REPLACE: &[&str] = &[
+    "place", "remplace", "remplacer", "change", "changer", "blast", "blassa", "blasa", "بلاصة",
+    "بلاصت", "بدل", "عوض", "بدلا", "مكان",
+];
+
+/// Words that ask to add to what is already there rather than correct it.
+#[rustfmt::skip]
+pub const MORE: &[&str] = &[
+    "encore", "aussi", "autre", "ajoute", "ajouter", "rajoute", "zid", "zidli", "zidni",
+    "kamel", "زيد", "زيدلي", "زيدني", "ايضا", "أيضا", "كذلك", "اخر", "آخر", "اخرى", "mettez",
+    "mets", "met", "donne", "donnez", "3tini", "atini", "a3tini", "عطيني", "اعطني",
+];
+
+/// Size words and the size they name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    Small,
+    Medium,
+    Large,
+}
+
+#[rustfmt::skip]
+const SIZES: &[(Size, &[&str])] = &[
+    (Size::Large, &["grande", "grand", "large", "kbira", "kbir", "kbar", "kebira", "kbiira", "kbire", "big", "كبيرة", "كبير", "الكبيرة", "الكبير", "كبار", "لارج", "xl"]),
+    (Size::Medium, &["moyenne", "moyen", "medium", "normale", "normal", "wasta", "mtwasta", "moutawasita", "متوسطة", "متوسط", "وسط", "الوسط", "عادية", "نورمال"]),
+    (Size::Small, &["petite", "petit", "small", "sghira", "sghir", "sghar", "sgira", "صغيرة", "صغير", "الصغيرة", "صغار", "mini"]),
+];
+
+/// Words for a bottle, a can, a glass: they stand between a quantity and a drink.
+#[rustfmt::skip]
+pub const CONTAINERS: &[&str] = &[
+    "bouteille", "bouteilles", "canette", "canettes", "verre", "verres", "qar3a", "9ar3a",
+    "kar3a", "gar3a", "qaro3a", "qar3at", "9ar3at", "bidon", "كاس", "قارورة", "قارورات",
+    "قرعة", "قرعات", "علبة", "علب", "كأس", "portion", "portions", "part", "parts",
+    // A sandwich of…: the generic noun before the name.
+    "شطيرة", "شطائر", "شطيره", "sandwich", "sandwichs", "sandwitch", "كاسكروط", "كسكروط",
+    "وجبة", "وجبات",
+];
+
+/// Spelling families: any member in a menu name also matches the others. Number words are
+/// here so "أربعة أجبان" and "quatre fromages" are the item, not a quantity.
+#[rustfmt::skip]
+const FAMILIES: &[&[&str]] = &[
+    &["4", "quatre", "arba3a", "reb3a", "أربعة", "اربعة", "أربع", "اربع"],
+    &["fromage", "fromages", "formage", "frommage", "fromaj", "fromage", "فرماج", "فروماج", "فورماج", "أجبان", "اجبان", "جبن", "جبنة", "جبن"],
+    &["viande", "fiande", "viand", "فيوند", "فياند", "فيند", "لحم", "l7am", "lham", "lahm", "بالحم"],
+    &["hachee", "hache", "mafroum", "مفروم", "المفروم", "هاشي", "kefta", "كفتة", "كفته"],
+    &["chawarma", "shawarma", "chwarma", "chawerma", "chawrma", "شاورما", "شوارمة", "شوارما", "شاورمة", "شورمة", "شورما"],
+    &["pizza", "pitza", "piza", "pizzas", "بيتزا", "بيزا", "بيتزة", "بتزا"],
+    &["burger", "burgeur", "berger", "برغر", "برقر", "بورغر", "برجر", "بيرغر"],
+    &["limonade", "limonada", "lemonade", "ليموناضة", "ليموناد", "ليمونادة", "ليموناده", "gazouz", "gazous", "قازوز", "قازوزة", "غازوز"],
+    &["eau", "ma", "mae", "lma", "ماء", "الماء", "ما", "مويه", "الما"],
+    &["jus", "3assir", "3asir", "assir", "عصير", "juice"],
+    &["orange", "tchina", "tchinna", "برتقال", "تشينة", "شينة", "البرتقال"],
+    &["thon", "ton", "tuna", "تونة", "تون", "طون"],
+    &["poulet", "djaj", "djej", "jaj", "دجاج", "جاج", "فروج"],
+    &["tacos", "takos", "tacose", "تاكوس", "طاكوس", "تكوس"],
+    &["margherita", "margarita", "margerita", "margharita", "marguerita", "مارغريتا", "مارجريتا", "مرغريتا", "مارقريتا", "مارغاريتا"],
+    &["karantika", "karantita", "garantita", "calentica", "كرنطيكة", "كارانتيكا", "قرنطيطة", "كرانتيكا"],
+];
+
+/// Words that mean pickup, delivery, or "that is all" wherever they appear.
+#[rustfmt::skip]
+pub const PICKUP: &[&str] = &[
+    "emporter", "emporte", "recuperer", "recupere", "pickup", "nji", "ndiha", "nddiha", "njibha",
+    "nediha", "نجي", "نديها", "ندّيها", "نجيبها", "comptoir", "ساتي", "سآتي", "لاستلامه",
+    "لاستلامها", "استلمه", "استلمها", "ساستلم", "سأستلم", "ساخذه", "ساخذها", "سامر", "بنفسي",
+    "المطعم", "passe", "passerai", "viens", "viendrai", "je passe", "nfout", "njiboh", "nji nediha",
+];
+#[rustfmt::skip]
+pub const DELIVERY: &[&str] = &[
+    "livraison", "livrer", "livrez", "livre", "domicile", "lifraison", "livrison", "twasslou",
+    "twaslou", "twasslouha", "twasslouli", "توصيل", "التوصيل", "توصلو", "توصلولي", "ldar",
+    "للدار", "ليفريزون", "ليفريزو", "الدار", "delivery", "توصيله", "ايصال", "إيصال", "وصلولي",
+    "اوصلوني", "livrer", "livraisan", "l'adresse",
+];
+#[rustfmt::skip]
+pub const CHECKOUT: &[&str] = &[
+    "commander", "valider", "tout", "safi", "barka", "berk", "brk", "kamel", "kammel", "kemel",
+    "ncommandi", "nkomandi", "كمل", "برك", "صافي", "نكوموندي", "خلاص", "شيء", "شيئ", "هذا كل",
+    "fini", "termine", "c tout", "ctout", "hadak", "hadi", "kolchi", "كلشي", "yakfi", "يكفي",
+    "bzaf", "hakda", "كل",
+];
+
+/// Words that say nothing about the order: they are neither reported as unknown nor taken
+/// for names.
+#[rustfmt::skip]
+const FILLER: &[&str] = &[
+    "je", "j", "tu", "il", "on", "nous", "vous", "moi", "me", "m", "en", "y", "le", "la", "l",
+    "les", "un", "une", "des", "de", "d", "du", "et", "ou", "a", "au", "aux", "avec", "sans",
+    "pour", "par", "svp", "stp", "sil", "s", "plait", "plais", "vous", "veux", "voudrais",
+    "voudrai", "veut", "aimerais", "souhaite", "prendre", "prends", "prend", "prendrai",
+    "commande", "commander", "ok", "okay", "oui", "bien", "merci", "bonjour", "bonsoir",
+    "salut", "salam", "slm", "cc", "coucou", "mettez", "mets", "met", "mettre", "donnez",
+    "donne", "ajoutez", "ajoute", "ajouter", "encore", "aussi", "c", "ce", "ca", "cela",
+    "est", "sera", "serait", "fait", "faire", "bon", "alors", "donc", "mais", "mon", "ma",
+    "mes", "ta", "votre", "vos", "qui", "que", "quoi", "fois", "x", "taille", "size", "avoir",
+    "il", "si", "possible", "peux", "pouvez", "pourriez", "puis", "please", "pls", "plz",
+    "i", "want", "the", "and", "nheb", "n7eb", "nhab", "n7ab", "habit", "7abit", "bghit",
+    "nheeb", "3tini", "atini", "a3tini", "jibli", "jibli", "dirli", "diroli", "zidli", "zid",
+    "w", "wa", "ya", "khoya", "kho", "sahbi", "khouya", "kh", "3afak", "afak", "llah",
+    "allah", "yrham", "waldik", "barak", "baraka", "lah", "fik", "fikom", "saha", "sa7a",
+    "ta3", "taa", "nta3", "dyal", "dial", "m3a", "ma3", "b", "bel", "bl", "fi", "f", "el",
+    "al", "wach", "wesh", "ana", "rani", "rana", "hna", "ntouma", "ila", "ida", "kho",
+    "lyoum", "daba", "dork", "drk", "tani", "aussi", "hadi", "hada", "min", "men", "mn",
+    "نحب", "بغيت", "حبيت", "حاب", "ابغي", "نبغي", "اريد", "أريد", "نريد", "اود", "أود",
+    "عطيني", "اعطني", "اعطيني", "جيبلي", "ديرلي", "زيدلي", "من", "فضلك", "فضلكم", "لو",
+    "سمحت", "سمحتم", "و", "ب", "في", "مع", "على", "الى", "إلى", "ل", "يا", "خويا", "اخي",
+    "أخي", "صاحبي", "السلام", "سلام", "عليكم", "مرحبا", "اهلا", "شكرا", "بارك", "الله",
+    "فيك", "فيكم", "ربي", "يخليك", "عافاك", "تاع", "نتاع", "ديال", "ان", "أن", "انا", "أنا",
+    "هذا", "هذه", "هاذ", "هاد", "اللي", "الي", "التي", "الذي", "حبة", "حبات", "طلب", "طلبية",
+    "اطلب", "أطلب", "نطلب", "ابي", "يعطيك", "الصحة", "صحة", "عندكم", "عندك", "واش", "راني",
+    "نحبو", "نديرو", "كيما", "مثل", "ثم", "بعد", "كذلك", "ايضا", "أيضا", "لي", "ليا",
+    "أرغب", "ارغب", "نرغب", "مساء", "الخير", "صباح", "النور", "هل", "يمكنني", "ممكن",
+    "الحصول", "احصل", "أحصل", "اطلب", "منكم", "لكم", "لدي", "عندي",
+];
+
+fn folded(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| fold(&normalize(w))).collect()
+}
+
+struct Lists {
+    numbers: HashMap<String, u32>,
+    correction: Vec<String>,
+    replace: Vec<String>,
+    more: Vec<String>,
+    sizes: Vec<(String, Size)>,
+    containers: Vec<String>,
+    families: Vec<Vec<String>>,
+    filler: Vec<String>,
+}
+
+static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
+    numbers: NUMBERS
+        .iter()
+        .flat_map(|(n, ws)| folded(ws).into_iter().map(move |w| (w, *n)))
+        .collect(),
+    correction: folded(CORRECTION),
+    replace: folded(REPLACE),
+    more: folded(MORE),
+    sizes: SIZES
+        .iter()
+        .flat_map(|(s, ws)| folded(ws).into_iter().map(move |w| (w, *s)))
+        .collect(),
+    containers: folded(CONTAINERS),
+    families: FAMILIES.iter().map(|f| folded(f)).collect(),
+    filler: folded(FILLER),
+});
+
+/// The number a word stands for in this module's lists (digits are read by `text`).
+pub fn number_word(t: &Token) -> Option<u32> {
+    LISTS.numbers.get(&t.fold).copied()
+}
+
+/// An Arabic dual ("قازوزتين", "قارورتان", "شاورمتين"): the singular, spelled with the
+/// feminine ending the dual dropped, so it can be matched like any other word.
+pub fn dual_stem(t: &Token) -> Option<String> {
+    let w = &t.norm;
+    if !w.chars().any(crate::domain::text::is_arabic_letter) {
+        return None;
+    }
+    for suffix in ["تين", "تان"] {
+        if let Some(stem) = w.strip_suffix(suffix) {
+            if stem.chars().count() >= 3 {
+                return Some(format!("{stem}ه"));
+            }
+        }
+    }
+    None
+}
+
+/// The masculine dual ("كاسين", "برغرين"): only worth trying when the stem is a known word.
+pub fn masculine_dual_stem(t: &Token) -> Option<String> {
+    let w = &t.norm;
+    if !w.chars().any(crate::domain::text::is_arabic_letter) {
+        return None;
+    }
+    ["ين", "ان"]
+        .iter()
+        .find_map(|s| w.strip_suffix(s))
+        .filter(|stem| stem.chars().count() >= 3)
+        .map(str::to_string)
+}
+
+/// Whether a word of `list` is in the message: exact for Arabic words (their affixes make
+/// near words mean other things: "الاستلام" is payment on delivery, "لاستلامه" pickup),
+/// typo-tolerant for long Latin ones.
+fn any_of(toks: &[Token], list: &[&str]) -> bool {
+    toks.iter().any(|t| {
+        let one = std::slice::from_ref(t);
+        if t.norm.chars().any(crate::domain::text::is_arabic_letter) {
+            list.iter().any(|w| fold(&normalize(w)) == t.fold)
+        } else {
+            crate::domain::text::words_in(one, list)
+        }
+    })
+}
+
+pub fn pickup_in(toks: &[Token]) -> bool {
+    any_of(toks, PICKUP)
+}
+pub fn delivery_in(toks: &[Token]) -> bool {
+    any_of(toks, DELIVERY)
+}
+pub fn checkout_in(toks: &[Token]) -> bool {
+    any_of(toks, CHECKOUT)
+}
+
+fn in_list(list: &[String], t: &Token) -> bool {
+    list.contains(&t.fold)
+}
+
+pub fn is_correction(t: &Token) -> bool {
+    in_list(&LISTS.correction, t)
+}
+pub fn is_replace(t: &Token) -> bool {
+    in_list(&LISTS.replace, t)
+}
+pub fn is_more(t: &Token) -> bool {
+    in_list(&LISTS.more, t)
+}
+pub fn is_container(t: &Token) -> bool {
+    in_list(&LISTS.containers, t)
+}
+pub fn is_filler(t: &Token) -> bool {
+    in_list(&LISTS.filler, t)
+}
+
+/// The size a word names ("kbira", "صغيرة", "moyenne").
+pub fn size_word(t: &Token) -> Option<Size> {
+    LISTS
+        .sizes
+        .iter()
+        .find(|(w, _)| *w == t.fold)
+        .map(|(_, s)| *s)
+}
+
+/// Every spelling of a folded word (itself first), from the families above.
+pub fn variants(word: &str) -> Vec<String> {
+    let mut out = vec![word.to_string()];
+    for f in &LISTS.families {
+        if f.iter().any(|w| w == word) {
+            out.extend(f.iter().filter(|w| *w != word).cloned());
+        }
+    }
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::text::tokens;
+
+    fn t(s: &str) -> Token {
+        tokens(s).remove(0)
+    }
+
+    #[test]
+    fn numbers_in_every_register() {
+        for (w, n) in [
+            ("ثلاث", 3),
+            ("اثنتان", 2),
+            ("wa7da", 1),
+            ("tlata", 3),
+            ("أربعة", 4),
+        ] {
+            assert_eq!(number_word(&t(w)), Some(n), "{w}");
+        }
+    }
+
+    #[test]
+    fn duals_give_their_singular() {
+        assert_eq!(dual_stem(&t("قازوزتين")).as_deref(), Some("قازوزه"));
+        assert_eq!(dual_stem(&t("قارورتان")).as_deref(), Some("قاروره"));
+        assert_eq!(dual_stem(&t("pizza")), None);
+    }
+
+    #[test]
+    fn families_know_spellings_and_number_words_in_names() {
+        assert!(variants(&fold(&normalize("fromages"))).contains(&fold(&normalize("أجبان"))));
+        assert!(variants("4").contains(&fold(&normalize("أربعة"))));
+        assert_eq!(size_word(&t("kbira")), Some(Size::Large));
+    }
+}

@@ -1,0 +1,130 @@
+//! Replies from checkout to the placed order: the delivery place among homonyms, payment
+//! methods, the summary to confirm, the order number.
+
+use super::widgets::{buttons, list, text};
+use super::{cart::cart_text, Ctx};
+use crate::domain::menu::{Lang, PaymentMethod};
+use crate::domain::wording::{da, t};
+use crate::engine::{delivery_fee, subtotal, Fulfilment};
+use resto_sync::outbound::OutgoingMessage;
+
+pub(super) fn pay_name(lang: Lang, p: PaymentMethod) -> String {
+    match p {
+        PaymentMethod::Cod => t(lang, "Espèces à la livraison", "الدفع عند الاستلام"),
+        PaymentMethod::Cib => "CIB".into(),
+        PaymentMethod::Edahabia => t(lang, "Edahabia", "الذهبية"),
+    }
+}
+
+pub(super) fn choose_place(l: Lang, options: &[(usize, String)]) -> OutgoingMessage {
+    let q = t(
+        l,
+        "Plusieurs communes portent ce nom. Laquelle ?",
+        "كاين بزاف بلديات بهذا الاسم. واش من وحدة؟",
+    );
+    if options.len() <= 3 {
+        let b: Vec<(String, String)> = options
+            .iter()
+            .map(|(i, n)| (format!("place:{i}"), n.clone()))
+            .collect();
+        let b: Vec<(&str, String)> = b.iter().map(|(i, n)| (i.as_str(), n.clone())).collect();
+        buttons(q, &b)
+    } else {
+        list(
+            q,
+            t(l, "Communes", "البلديات"),
+            options
+                .iter()
+                .map(|(i, n)| (format!("place:{i}"), n.clone(), None))
+                .collect(),
+        )
+    }
+}
+
+/// The payment buttons; with `prepay` (no-show rule) cash is not offered.
+pub(super) fn ask_payment(c: &Ctx<'_>, prepay: bool) -> OutgoingMessage {
+    let l = c.lang;
+    let r = &c.menu.restaurant;
+    let b: Vec<(String, String)> = r
+        .payment_methods
+        .iter()
+        .filter(|p| !prepay || **p != PaymentMethod::Cod)
+        .map(|p| (format!("pay:{}", p.as_str()), pay_name(l, *p)))
+        .collect();
+    let b: Vec<(&str, String)> = b.iter().map(|(id, ti)| (id.as_str(), ti.clone())).collect();
+    let q = if prepay {
+        t(
+            l,
+            "Pour cette commande, le paiement se fait en ligne. Comment souhaitez-vous payer ?",
+            "هاد الطلبية تتخلص عبر الإنترنت. كيفاش تحب تخلص؟",
+        )
+    } else {
+        crate::domain::wording::tr(
+            c.register(),
+            "Comment souhaitez-vous payer ?",
+            "كيفاش تحب تخلص؟",
+            "كيف تريد أن تدفع؟",
+            "Kifach t7eb tkhalles ?",
+        )
+    };
+    buttons(q, &b)
+}
+
+pub(super) fn summary(c: &Ctx<'_>) -> OutgoingMessage {
+    let l = c.lang;
+    let m = c.menu;
+    let conv = c.conv;
+    let sub = subtotal(m, &conv.cart);
+    let fee = delivery_fee(conv);
+    let how = match &conv.fulfilment {
+        Some(Fulfilment::Delivery(d)) => t(
+            l,
+            &format!(
+                "Livraison : {} ({})",
+                d.address.clone().unwrap_or_default(),
+                d.commune.clone().unwrap_or_default()
+            ),
+            &format!(
+                "التوصيل: {} ({})",
+                d.address.clone().unwrap_or_default(),
+                d.commune.clone().unwrap_or_default()
+            ),
+        ),
+        _ => t(l, "À emporter", "تجي تدّيها"),
+    };
+    let pay = conv.payment.map(|p| pay_name(l, p)).unwrap_or_default();
+    let body = t(
+        l,
+        &format!("Récapitulatif :\n{}\nLivraison : {}\nTotal à payer : {}\n{how}\nPaiement : {pay}\n\nOn confirme ?", cart_text(c), da(fee), da(sub + fee)),
+        &format!("ملخص الطلبية:\n{}\nالتوصيل: {}\nالمجموع الكلي: {}\n{how}\nالدفع: {pay}\n\nنأكدو؟", cart_text(c), da(fee), da(sub + fee)),
+    );
+    buttons(
+        body,
+        &[
+            (
+                "yes",
+                crate::domain::wording::tr(
+                    c.register(),
+                    "Confirmer ✅",
+                    "نأكد ✅",
+                    "تأكيد ✅",
+                    "Nakked ✅",
+                ),
+            ),
+            ("no", t(l, "Modifier", "نبدل")),
+        ],
+    )
+}
+
+pub(super) fn order_placed(
+    l: Lang,
+    number: &str,
+    eta_minutes: u32,
+    pickup: bool,
+) -> OutgoingMessage {
+    text(if pickup {
+        t(l, &format!("Merci ! Commande {number} enregistrée ✅ Elle sera prête dans environ {eta_minutes} min. Écrivez « ma commande » pour la suivre."), &format!("شكرا! الطلبية {number} تسجلت ✅ تكون جاهزة في حوالي {eta_minutes} دقيقة. اكتب «طلبيتي» باش تتبعها."))
+    } else {
+        t(l, &format!("Merci ! Commande {number} enregistrée ✅ Livraison dans environ {eta_minutes} min. Écrivez « ma commande » pour la suivre."), &format!("شكرا! الطلبية {number} تسجلت ✅ توصلك في حوالي {eta_minutes} دقيقة. اكتب «طلبيتي» باش تتبعها."))
+    })
+}
