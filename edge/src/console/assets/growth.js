@@ -204,26 +204,20 @@ async function tryFaq(ev) {
 PAGES.faq = { load: loadFaq };
 
 // ---- funnel ---------------------------------------------------------------------------------
-// The restaurant's own calendar day (the tablet's clock), not UTC's.
-function isoDay(d) {
-  const p = (n) => String(n).padStart(2, "0");
-  return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
-}
-
+// The default span is the restaurant's own last 7 days, which the edge knows and the tablet's
+// clock may not (a tablet left on UTC is a day behind from 23:00 in Algiers).
 function funnelQuery() {
-  if (!$("funnel-to").value) {
-    const to = new Date();
-    $("funnel-to").value = isoDay(to);
-    $("funnel-from").value = isoDay(new Date(to.getTime() - 6 * 86400000));
-  }
-  return "from=" + $("funnel-from").value + "&to=" + $("funnel-to").value;
+  return ["from", "to"].filter((k) => $("funnel-" + k).value)
+    .map((k) => k + "=" + $("funnel-" + k).value).join("&");
 }
 
 async function loadFunnel() {
-  const q = funnelQuery();
   const ch = $("funnel-channel").value;
-  const r = await api("GET", "/api/funnel?" + q);
+  const r = await api("GET", "/api/funnel?" + funnelQuery());
   if (!r.ok) return;
+  $("funnel-from").value = r.data.from;
+  $("funnel-to").value = r.data.to;
+  const q = funnelQuery();
   $("funnel-chart").src = "/api/funnel.svg?" + q + (ch ? "&channel=" + ch : "");
   $("funnel-csv").href = "/api/funnel.csv?" + q;
   // Conversion per step, per day and channel (sources summed), as % of conversations started.
