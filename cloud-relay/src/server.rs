@@ -73,6 +73,14 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
             sender_rate: Default::default(),
             payments_ready: Default::default(),
         });
+        match state.store.release_dead_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                replies = n,
+                "replies in flight when the relay last stopped are sent again now"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot release the replies of the last run; they are sent once their lease runs out"),
+        }
         tokio::spawn(crate::graph::sender::run(state.clone()));
         tokio::spawn(crate::media_fetch::run(state.clone()));
         tokio::spawn(crate::payments::worker::create_loop(state.clone()));

@@ -97,7 +97,8 @@ pub struct SendConfig {
     pub retry_max_ms: u64,
     /// `RELAY_SEND_TIMEOUT_MS`: timeout of one Graph API call.
     pub timeout_ms: u64,
-    /// `RELAY_SEND_LEASE_SECS`: a reply being sent when the relay died is retried after this.
+    /// `RELAY_SEND_LEASE_SECS`: a claimed reply whose outcome was never recorded is retried
+    /// after this (a relay's start releases the leases of its dead predecessor at once).
     pub lease_secs: u64,
     /// `RELAY_SEND_CONCURRENCY`: Graph calls in flight at most, all accounts together.
     pub concurrency: usize,

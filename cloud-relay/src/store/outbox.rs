@@ -109,6 +109,21 @@ impl Store {
         .await
     }
 
+    /// Makes every reply leased by a previous relay process due now; returns how many. Called
+    /// at start-up while the data-dir lock is held, so no live sender owns any of them: the
+    /// calls they stood for died with that process (at most one per customer, see
+    /// docs/protocol.md § Claim).
+    pub async fn release_dead_leases(&self) -> Result<usize, StoreError> {
+        self.with_connection(|c| {
+            Ok(c.prepare_cached(
+                "UPDATE outbox_items SET leased = 0, next_attempt_at = ?1 \
+                 WHERE state = 'queued' AND leased = 1",
+            )?
+            .execute(params![now_rfc3339()])?)
+        })
+        .await
+    }
+
     /// The Meta access token of a route (tokens live only on the relay).
     pub async fn access_token(
         &self,
@@ -165,21 +180,21 @@ pub(super) fn apply_change(conn: &Connection, u: &OutboxUpdate) -> Result<(), St
     match &u.change {
         OutboxChange::Claim { until } => {
             conn.prepare_cached(
-                "UPDATE outbox_items SET attempts = attempts + 1, next_attempt_at = ?3 \
+                "UPDATE outbox_items SET attempts = attempts + 1, next_attempt_at = ?3, leased = 1 \
                  WHERE node_id = ?1 AND id = ?2 AND state = 'queued'",
             )?
             .execute(params![u.node_id, u.id, until])?;
         }
         OutboxChange::Retry { at, error } => {
             conn.prepare_cached(
-                "UPDATE outbox_items SET next_attempt_at = ?3, last_error = ?4 \
+                "UPDATE outbox_items SET next_attempt_at = ?3, last_error = ?4, leased = 0 \
                  WHERE node_id = ?1 AND id = ?2 AND state = 'queued'",
             )?
             .execute(params![u.node_id, u.id, at, error])?;
         }
         OutboxChange::Sent { provider_msg_id } => leave_queue(
             conn,
-            "UPDATE outbox_items SET state = 'sent', head = 0, provider_msg_id = ?3, last_error = NULL \
+            "UPDATE outbox_items SET state = 'sent', head = 0, leased = 0, provider_msg_id = ?3, last_error = NULL \
              WHERE node_id = ?1 AND id = ?2 RETURNING account, recipient",
             params![u.node_id, u.id, provider_msg_id],
         )?,
@@ -188,7 +203,7 @@ pub(super) fn apply_change(conn: &Connection, u: &OutboxUpdate) -> Result<(), St
             released_later,
         } => leave_queue(
             conn,
-            "UPDATE outbox_items SET state = 'dead', head = 0, last_error = ?3, released_later = ?4 \
+            "UPDATE outbox_items SET state = 'dead', head = 0, leased = 0, last_error = ?3, released_later = ?4 \
              WHERE node_id = ?1 AND id = ?2 RETURNING account, recipient",
             params![u.node_id, u.id, error, released_later],
         )?,
@@ -376,6 +391,51 @@ mod tests {
         let out = store.ingest(batch).await.unwrap();
         assert_eq!(out.outbox_new, vec![true, true]);
         assert_eq!(due_ids(&store).await, vec!["b1", "a2", "c1"]);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// A lease left by a dead process is released at start-up, so the customer's queue moves
+    /// at once; a retry waiting out its backoff is not a lease and keeps its time.
+    #[tokio::test]
+    async fn leases_of_a_dead_relay_are_released_and_backoffs_kept() {
+        let (dir, store, n) = setup("lease");
+        let batch = IngestBatch {
+            outbox: vec![
+                item(&n, "a1", "a"),
+                item(&n, "a2", "a"),
+                item(&n, "b1", "b"),
+            ],
+            ..Default::default()
+        };
+        store.ingest(batch).await.unwrap();
+        let later = chrono::Utc::now() + chrono::Duration::seconds(60);
+        let until = later.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        for id in ["a1", "b1"] {
+            let claim = OutboxChange::Claim {
+                until: until.clone(),
+            };
+            store.ingest(change(&n, id, claim)).await.unwrap();
+        }
+        let retry = OutboxChange::Retry {
+            at: until.clone(),
+            error: "500".into(),
+        };
+        store.ingest(change(&n, "b1", retry)).await.unwrap();
+        assert!(
+            due_ids(&store).await.is_empty(),
+            "a1 leased, b1 backing off"
+        );
+        assert_eq!(store.release_dead_leases().await.unwrap(), 1);
+        assert_eq!(
+            due_ids(&store).await,
+            vec!["a1"],
+            "a1 again; b1 keeps its backoff"
+        );
+        assert_eq!(
+            store.release_dead_leases().await.unwrap(),
+            0,
+            "released once"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -148,12 +148,14 @@ fn a_hung_call_holds_only_its_own_customer_and_each_customer_gets_replies_in_que
 #[test]
 fn sigkill_while_a_call_hangs_resends_no_reply_graph_had_already_answered() {
     let graph = FakeGraph::start();
-    // The hung call outlives the kill; after the restart the lease lets it go again.
+    // The hung call outlives the kill. Its lease is far longer than this test waits: the
+    // restarted relay releases it at start-up (the lock says its owner is dead), so Alice's
+    // queue moves at once instead of waiting out the lease.
     let (mut relay, node, secret) = relay_with(
         &graph,
         &[
             ("RELAY_SEND_TIMEOUT_MS", "15000"),
-            ("RELAY_SEND_LEASE_SECS", "16"),
+            ("RELAY_SEND_LEASE_SECS", "600"),
             ("RELAY_SEND_RETRY_BASE_MS", "50"),
         ],
     );
