@@ -141,6 +141,7 @@ mod tests {
             statuses: Vec::new(),
             ignored: Vec::new(),
             invalid_items: Vec::new(),
+            oddities: Vec::new(),
         };
         let planned = plan(&cfg, &parsed.messages);
         let mut batch = crate::intake::plan_ingest(parsed, None);

@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn a_foreign_media_url_is_stripped_and_recorded_but_the_message_is_kept() {
         let body = br#"{"object":"page","entry":[{"id":"1","time":1795200090800,"messaging":[{"sender":{"id":"7"},"recipient":{"id":"1"},"timestamp":1795200090111,"message":{"mid":"m_1","attachments":[{"type":"audio","payload":{"url":"https://10.0.0.1/a.ogg"}},{"type":"image","payload":{"url":"https://scontent.xx.fbcdn.net/a.jpg"}}]}}]}]}"#;
-        let parsed = parse_meta_webhook(body).unwrap();
+        let parsed = parse_meta_webhook(body, "2026-12-05T10:00:00Z").unwrap();
         let batch = plan_ingest(parsed, Some("203.0.113.9"));
         assert_eq!(batch.events.len(), 1);
         assert!(!batch.events[0].payload.contains("10.0.0.1"));

@@ -57,6 +57,7 @@ pub struct Metrics {
     webhook_requests: Counter2,
     inbound_messages: Counter2,
     statuses: Counter2,
+    odd_items: Counter2,
     duplicates: AtomicU64,
     security_events: Mutex<BTreeMap<&'static str, u64>>,
     ingest: Histogram,
@@ -78,6 +79,12 @@ impl Metrics {
     }
     pub fn message_status(&self, provider: &str, status: &str) {
         self.statuses.inc(provider, status, 1);
+    }
+    /// `fate`: `kept_odd` (kept although a secondary field was odd) or `dropped`.
+    pub fn odd_items(&self, provider: &str, fate: &str, n: u64) {
+        if n > 0 {
+            self.odd_items.inc(provider, fate, n);
+        }
     }
     pub fn duplicates(&self, n: u64) {
         self.duplicates.fetch_add(n, Ordering::Relaxed);
@@ -187,6 +194,13 @@ impl Metrics {
             "Delivery statuses of our outbound messages stored, by provider and status.",
             ("provider", "status"),
             &self.statuses,
+        );
+        counter2(
+            out,
+            "resto_webhook_odd_items_total",
+            "Items of webhook bodies kept although a secondary field was odd (kept_odd), or dropped for having no customer or no content (dropped), by provider.",
+            ("provider", "fate"),
+            &self.odd_items,
         );
         let _ = writeln!(
             out,

@@ -99,7 +99,12 @@ fn render_messenger(m: &SendMessage) -> Result<Value, String> {
             )
         }
     };
-    Ok(json!({"recipient": {"id": m.to}, "messaging_type": "RESPONSE", "message": message}))
+    // A chat-plugin visitor known only by `user_ref` is addressed by it (META_PROTOCOL §7).
+    let recipient = match m.to.strip_prefix(crate::meta::parse::USER_REF_PREFIX) {
+        Some(r) => json!({"user_ref": r}),
+        None => json!({"id": m.to}),
+    };
+    Ok(json!({"recipient": recipient, "messaging_type": "RESPONSE", "message": message}))
 }
 
 /// What Graph's answer means for the item.
@@ -188,6 +193,17 @@ mod tests {
         let r = render(&m).unwrap();
         assert_eq!(r.body["recipient"], "DZ.13650000000000101");
         assert!(r.body.get("to").is_none());
+    }
+
+    #[test]
+    fn a_chat_plugin_visitor_is_answered_by_user_ref() {
+        let mut m = msg("msg", json!({"type": "text", "text": "Bonjour"}));
+        m.to = "user_ref:chat-plugin-visitor-5f2c".into();
+        let r = render(&m).unwrap();
+        assert_eq!(
+            r.body["recipient"],
+            json!({"user_ref": "chat-plugin-visitor-5f2c"})
+        );
     }
 
     #[test]

@@ -81,12 +81,19 @@ pub async fn receive(
             Ok(admitted) => admitted,
             Err(refused) => return refused,
         };
-    let parsed = match parse_meta_webhook(&body) {
+    let parsed = match parse_meta_webhook(&body, &crate::store::now_rfc3339()) {
         Ok(p) => p,
         Err(e) => return unreadable(&app, &source, security, e.to_string()).await,
     };
     let provider = parsed.provider.as_str();
     let ignored = parsed.ignored.len();
+    app.metrics
+        .odd_items(provider, "kept_odd", parsed.oddities.len() as u64);
+    app.metrics
+        .odd_items(provider, "dropped", parsed.invalid_items.len() as u64);
+    for odd in &parsed.oddities {
+        tracing::warn!(correlation_id, channel = provider, oddity = %odd, "webhook item kept despite an odd field");
+    }
     security.extend(observe_senders(&app, &parsed.messages, &source));
     let notices = crate::away::plan(&app.config.away, &parsed.messages);
     let mut batch = plan_ingest(parsed, Some(&source));

@@ -9,6 +9,9 @@ use resto_sync::outbound::{OutgoingMessage, SendMessage};
 use resto_sync::{Event, EventKind, InboundMessage, MessageKind};
 use rusqlite::Connection;
 
+/// When these tests' bodies were "received" (used only for unreadable timestamps).
+const RECEIVED: &str = "2026-12-05T10:00:00Z";
+
 /// Monday 2026-11-23, 12:00 in Algiers: the demo restaurant is open.
 fn noon() -> chrono::DateTime<chrono::Utc> {
     "2026-11-23T11:00:00Z".parse().unwrap()
@@ -74,7 +77,7 @@ fn count(c: &Connection, sql: &str) -> i64 {
 
 fn fixture_messages(name: &str) -> Vec<InboundMessage> {
     let body = std::fs::read(meta_fixtures().join(name)).unwrap();
-    parse_meta_webhook(&body).unwrap().messages
+    parse_meta_webhook(&body, RECEIVED).unwrap().messages
 }
 
 fn text_msg(like: &InboundMessage, id: &str, text: &str) -> InboundMessage {

@@ -11,6 +11,9 @@ use resto_sync::payment::{PaymentState, PaymentUpdate};
 use resto_sync::{Event, EventKind};
 use rusqlite::Connection;
 
+/// When these tests' bodies were "received" (used only for unreadable timestamps).
+const RECEIVED: &str = "2026-12-05T10:00:00Z";
+
 const PHONE: &str = "109876543210987";
 
 /// Monday 2026-11-23, 12:00 in Algiers (UTC+1): open.
@@ -48,7 +51,7 @@ impl Edge {
     fn chat(&mut self, lines: &[&str]) {
         for line in lines {
             let body = wa_text(PHONE, &format!("wamid.d.{}", self.seq), line);
-            let msg = parse_meta_webhook(&body).unwrap().messages.remove(0);
+            let msg = parse_meta_webhook(&body, RECEIVED).unwrap().messages.remove(0);
             self.event(
                 EventKind::InboundMessage,
                 serde_json::to_value(&msg).unwrap(),

@@ -410,3 +410,51 @@ fn media_urls_off_meta_cdns_are_stripped_and_recorded_but_the_message_is_kept() 
         "{kinds:?}"
     );
 }
+
+fn own_fixture(name: &str) -> Vec<u8> {
+    let p = format!("{}/fixtures/meta/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {p}: {e}"))
+}
+
+/// Issue 19: odd-but-real bodies (our fixtures, from Meta's documented shapes) each keep their
+/// one customer message, Meta's retry of each is a duplicate, nothing is refused as invalid,
+/// and the oddities are counted.
+#[test]
+fn a_customer_message_with_an_odd_field_is_kept_once_and_counted() {
+    let relay = Relay::start(&[]);
+    relay.route_fixture_accounts();
+    let cases = [
+        ("msg_postback_without_mid.json", "7012345678901299"),
+        ("msg_iso_timestamp.json", "7012345678901298"),
+        ("msg_user_ref.json", "user_ref:chat-plugin-visitor-5f2c"),
+        ("wa_iso_timestamp.json", "213661009001"),
+    ];
+    for (name, customer) in cases {
+        let before = relay.events().len();
+        let posted_at = chrono::Utc::now();
+        for attempt in 0..2 {
+            let (status, _) = relay.post_signed(&own_fixture(name));
+            assert_eq!(status, 200, "{name}, attempt {attempt}");
+        }
+        let stored: Vec<(String, Value)> = relay.events().split_off(before);
+        assert_eq!(stored.len(), 1, "{name}: kept once, {stored:#?}");
+        assert_eq!(field(&stored[0].1, "user_id").as_deref(), Some(customer));
+        let at = instant(&field(&stored[0].1, "timestamp").unwrap());
+        if name.contains("iso") {
+            assert!(
+                (at - posted_at).num_seconds().abs() < 60,
+                "{name}: the time received, got {at}"
+            );
+        }
+    }
+    assert!(
+        relay.security_events().is_empty(),
+        "nothing refused: {:?}",
+        relay.security_events()
+    );
+    let m = relay.metrics();
+    for (provider, n) in [("msg", 4), ("wa", 2)] {
+        let line = format!("resto_webhook_odd_items_total{{provider=\"{provider}\",fate=\"kept_odd\"}} {n}");
+        assert!(m.contains(&line), "{line} in\n{m}");
+    }
+}

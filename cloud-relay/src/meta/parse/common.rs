@@ -28,6 +28,30 @@ pub fn epoch_to_rfc3339(v: &Value) -> Option<String> {
     Some(dt.to_rfc3339_opts(fmt, true))
 }
 
+/// A message's time: its epoch timestamp when readable, else `received_at`, with the
+/// oddity noted — a customer's message is never dropped for its timestamp.
+pub(super) fn message_time(
+    v: Option<&Value>,
+    received_at: &str,
+    path: &str,
+    oddities: &mut Vec<String>,
+) -> String {
+    if let Some(t) = v.and_then(epoch_to_rfc3339) {
+        return t;
+    }
+    let what = match v {
+        None => "missing".to_string(),
+        Some(v) => {
+            let shown: String = v.to_string().chars().take(40).collect();
+            format!("unreadable ({shown})")
+        }
+    };
+    oddities.push(format!(
+        "{path}: timestamp {what}; kept with the time received"
+    ));
+    received_at.to_string()
+}
+
 fn s(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),

@@ -1,7 +1,7 @@
 //! Messenger (`object: page`) and Instagram (`object: instagram`) payloads (META_PROTOCOL
 //! §5–§6): `entry[].messaging[]`, `standby[]`, and the dashboard's `changes[]` test shape.
 
-use super::common::{arr, epoch_to_rfc3339, get, gs};
+use super::common::{arr, get, gs, message_time};
 use super::{Ignored, IgnoredReason, ParsedWebhook};
 use resto_sync::{Attachment, InboundMessage, MessageKind, Provider};
 use serde_json::{Map, Value};
@@ -10,6 +10,7 @@ pub(super) fn messaging_entry(
     provider: Provider,
     entry: &Map<String, Value>,
     path: &str,
+    received_at: &str,
     out: &mut ParsedWebhook,
 ) {
     let entry_id = gs(entry, &["id"]);
@@ -28,7 +29,7 @@ pub(super) fn messaging_entry(
                 });
                 continue;
             }
-            messaging_item(provider, item, entry_id.as_deref(), &ipath, out);
+            messaging_item(provider, item, entry_id.as_deref(), (received_at, &ipath), out);
         }
     }
     // The Instagram dashboard's "Test" button sends `changes[{field, value:{sender,…}}]`.
@@ -38,7 +39,7 @@ pub(super) fn messaging_entry(
         let field = change.get("field").and_then(Value::as_str).unwrap_or("");
         match value {
             Some(v) if field == "messages" || field == "messaging_postbacks" => {
-                messaging_item(provider, v, entry_id.as_deref(), &ipath, out)
+                messaging_item(provider, v, entry_id.as_deref(), (received_at, &ipath), out)
             }
             _ => out.ignored.push(Ignored {
                 account_id: entry_id.clone(),
@@ -48,17 +49,22 @@ pub(super) fn messaging_entry(
     }
 }
 
+/// `at` is (the time the body was received, this item's JSON path).
 fn messaging_item(
     provider: Provider,
     item: &Map<String, Value>,
     entry_id: Option<&str>,
-    path: &str,
+    at: (&str, &str),
     out: &mut ParsedWebhook,
 ) {
+    let (received_at, path) = at;
     let account_id = entry_id
         .map(str::to_string)
         .or_else(|| gs(item, &["recipient", "id"]));
-    let sender = gs(item, &["sender", "id"]);
+    // Chat-plugin visitors have no PSID yet, only the plugin's `user_ref`: they are customers
+    // keyed by it (and answered by it, see graph::render).
+    let sender = gs(item, &["sender", "id"])
+        .or_else(|| gs(item, &["sender", "user_ref"]).map(|r| format!("{USER_REF_PREFIX}{r}")));
     let message = item.get("message").and_then(Value::as_object);
     let postback = item.get("postback").and_then(Value::as_object);
     let reaction = item.get("reaction").and_then(Value::as_object);
@@ -72,18 +78,23 @@ fn messaging_item(
         return;
     };
     let Some(user_id) = sender else {
-        out.invalid_items.push(format!("{path}: missing sender.id"));
-        return;
-    };
-    let Some(timestamp) = item.get("timestamp").and_then(epoch_to_rfc3339) else {
         out.invalid_items
-            .push(format!("{path}: missing or invalid timestamp"));
+            .push(format!("{path}: missing sender.id and sender.user_ref"));
         return;
     };
+    let timestamp = message_time(item.get("timestamp"), received_at, path, &mut out.oddities);
     let mid = message
         .and_then(|m| gs(m, &["mid"]))
         .or_else(|| postback.and_then(|p| gs(p, &["mid"])))
-        .or_else(|| reaction.and_then(|r| gs(r, &["mid"])));
+        .or_else(|| reaction.and_then(|r| gs(r, &["mid"])))
+        .or_else(|| {
+            // Postbacks had no `mid` before v11.0 and some still come without: an id made
+            // from what Meta resends identically, so its retries still dedupe.
+            let p = postback?;
+            out.oddities
+                .push(format!("{path}: postback without mid; id derived from its content"));
+            Some(postback_id(&account_id, &user_id, item.get("timestamp"), p))
+        });
     let Some(msg_id) = mid else {
         if reaction.is_some() {
             out.ignored.push(Ignored {
@@ -121,6 +132,33 @@ fn messaging_item(
         fill_from_reaction(&mut msg, r);
     }
     out.messages.push(msg);
+}
+
+/// How a customer known only by the chat plugin's `user_ref` is keyed (`user_id`).
+pub const USER_REF_PREFIX: &str = "user_ref:";
+
+/// `pb.` + the first 32 hex digits of sha256(page, sender, raw timestamp, payload, title).
+fn postback_id(
+    account_id: &str,
+    user_id: &str,
+    timestamp: Option<&Value>,
+    p: &Map<String, Value>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let raw_time = timestamp.map(Value::to_string).unwrap_or_default();
+    let mut h = Sha256::new();
+    for part in [
+        account_id,
+        user_id,
+        &raw_time,
+        &gs(p, &["payload"]).unwrap_or_default(),
+        &gs(p, &["title"]).unwrap_or_default(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("pb.{}", &hex[..32])
 }
 
 /// Why an item that reached us is not a customer message (echoes of our own sends,

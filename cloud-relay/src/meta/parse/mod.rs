@@ -1,6 +1,12 @@
 //! Pure parser of Meta's webhook payloads (META_PROTOCOL §4–§6, §9): bytes in, canonical
-//! messages and statuses out. No I/O, no clock. Every `entry`, every `changes[]` /
-//! `messaging[]` / `standby[]` item and every message is read — never only `[0]`.
+//! messages and statuses out. No I/O, no clock (the caller passes the time it received the
+//! body). Every `entry`, every `changes[]` / `messaging[]` / `standby[]` item and every
+//! message is read — never only `[0]`.
+//!
+//! Tolerance rule (issue 19): a body is refused only when it is not Meta's envelope at all.
+//! Inside it, every item with a customer and content is kept even when a secondary field is
+//! odd (the oddity is listed in `oddities`); only items without either are dropped, each
+//! listed in `invalid_items`.
 //!
 //! One file per channel family (`whatsapp`, `messaging` for Messenger and Instagram) and the
 //! readers they share (`common`). May import: nothing else in this crate.
@@ -12,6 +18,7 @@ mod tests;
 mod whatsapp;
 
 pub use common::epoch_to_rfc3339;
+pub use messaging::USER_REF_PREFIX;
 
 use resto_sync::{InboundMessage, MessageStatus, Provider};
 use serde_json::Value;
@@ -26,8 +33,12 @@ pub struct ParsedWebhook {
     pub statuses: Vec<MessageStatus>,
     /// Acknowledged non-messages (echoes, deliveries, reads, standby, other fields).
     pub ignored: Vec<Ignored>,
-    /// Items that could not be read at all, each with its JSON path and why.
+    /// Items that could not be read at all (no customer or no content), each with its JSON
+    /// path and why: dropped.
     pub invalid_items: Vec<String>,
+    /// Items kept although a secondary field was odd, each with its JSON path and what was
+    /// done instead (e.g. an unreadable timestamp replaced by the time received).
+    pub oddities: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +69,9 @@ pub enum PayloadError {
     MissingEntry,
 }
 
-pub fn parse_meta_webhook(body: &[u8]) -> Result<ParsedWebhook, PayloadError> {
+/// Parses one webhook body received at `received_at` (RFC 3339 UTC), the time given to
+/// messages whose own timestamp cannot be read.
+pub fn parse_meta_webhook(body: &[u8], received_at: &str) -> Result<ParsedWebhook, PayloadError> {
     // serde_json stops at 128 levels of nesting, so hostile depth is an error, not a crash.
     let root: Value =
         serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
@@ -83,7 +96,9 @@ pub fn parse_meta_webhook(body: &[u8]) -> Result<ParsedWebhook, PayloadError> {
         statuses: Vec::new(),
         ignored: Vec::new(),
         invalid_items: Vec::new(),
+        oddities: Vec::new(),
     };
+    let received_at = received_at.to_string();
     for (i, entry) in entries.iter().enumerate() {
         let path = format!("entry[{i}]");
         let Some(entry) = entry.as_object() else {
@@ -91,9 +106,9 @@ pub fn parse_meta_webhook(body: &[u8]) -> Result<ParsedWebhook, PayloadError> {
             continue;
         };
         match provider {
-            Provider::Wa => whatsapp::wa_entry(entry, &path, &mut out),
+            Provider::Wa => whatsapp::wa_entry(entry, &path, &received_at, &mut out),
             Provider::Ig | Provider::Msg => {
-                messaging::messaging_entry(provider, entry, &path, &mut out)
+                messaging::messaging_entry(provider, entry, &path, &received_at, &mut out)
             }
         }
     }

@@ -2,6 +2,9 @@ use super::*;
 use resto_sync::MessageKind;
 use serde_json::json;
 
+/// When these tests' bodies were "received" (used only for unreadable timestamps).
+const RECEIVED: &str = "2026-12-05T10:00:00Z";
+
 #[test]
 fn seconds_and_milliseconds_in_numbers_or_strings_become_utc() {
     for v in [json!("1795199400"), json!(1795199400)] {
@@ -17,25 +20,25 @@ fn seconds_and_milliseconds_in_numbers_or_strings_become_utc() {
 #[test]
 fn hostile_shapes_are_errors_not_crashes() {
     assert!(matches!(
-        parse_meta_webhook(b"{\"object\":"),
+        parse_meta_webhook(b"{\"object\":", RECEIVED),
         Err(PayloadError::NotJson(_))
     ));
     assert!(matches!(
-        parse_meta_webhook(b"hello"),
+        parse_meta_webhook(b"hello", RECEIVED),
         Err(PayloadError::NotJson(_))
     ));
     assert!(matches!(
-        parse_meta_webhook(b"\xff\xfe{}"),
+        parse_meta_webhook(b"\xff\xfe{}", RECEIVED),
         Err(PayloadError::NotJson(_))
     ));
-    assert_eq!(parse_meta_webhook(b"[]"), Err(PayloadError::NotAnObject));
-    assert_eq!(parse_meta_webhook(b"\"x\""), Err(PayloadError::NotAnObject));
+    assert_eq!(parse_meta_webhook(b"[]", RECEIVED), Err(PayloadError::NotAnObject));
+    assert_eq!(parse_meta_webhook(b"\"x\"", RECEIVED), Err(PayloadError::NotAnObject));
     assert_eq!(
-        parse_meta_webhook(br#"{"object":"foo","entry":[]}"#),
+        parse_meta_webhook(br#"{"object":"foo","entry":[]}"#, RECEIVED),
         Err(PayloadError::UnknownObject("foo".into()))
     );
     assert_eq!(
-        parse_meta_webhook(br#"{"object":"page"}"#),
+        parse_meta_webhook(br#"{"object":"page"}"#, RECEIVED),
         Err(PayloadError::MissingEntry)
     );
     let deep = format!(
@@ -44,7 +47,7 @@ fn hostile_shapes_are_errors_not_crashes() {
         "]".repeat(10_000)
     );
     assert!(matches!(
-        parse_meta_webhook(deep.as_bytes()),
+        parse_meta_webhook(deep.as_bytes(), RECEIVED),
         Err(PayloadError::NotJson(_))
     ));
 }
@@ -55,7 +58,7 @@ fn a_whatsapp_user_without_a_phone_is_keyed_by_the_business_scoped_id() {
         "metadata":{"phone_number_id":"42"},
         "contacts":[{"profile":{"name":"Lina"},"user_id":"DZ.1"}],
         "messages":[{"from_user_id":"DZ.1","id":"wamid.1","timestamp":"1795199400","type":"text","text":{"body":"salam"}}]}}]}]});
-    let p = parse_meta_webhook(body.to_string().as_bytes()).unwrap();
+    let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert_eq!(p.messages[0].user_id, "DZ.1");
     assert_eq!(p.messages[0].user_bsuid.as_deref(), Some("DZ.1"));
     assert_eq!(p.messages[0].user_name.as_deref(), Some("Lina"));
@@ -69,7 +72,7 @@ fn an_unreadable_item_is_reported_and_its_neighbours_kept() {
                     {"from":"213","id":"wamid.2","timestamp":"1795199400","type":"poll","poll":{}}],
         "statuses":[{"id":"wamid.9","status":"failed","timestamp":"1795199400"}],
         "errors":[{"code":131000,"title":"Something went wrong"}]}}]}]});
-    let p = parse_meta_webhook(body.to_string().as_bytes()).unwrap();
+    let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert_eq!(p.invalid_items.len(), 1, "{:?}", p.invalid_items);
     assert!(p.invalid_items[0].contains("messages[0]: missing id"));
     assert_eq!(p.messages.len(), 1);
@@ -81,11 +84,11 @@ fn an_unreadable_item_is_reported_and_its_neighbours_kept() {
 #[test]
 fn messenger_standby_and_other_whatsapp_fields_are_acknowledged_not_messages() {
     let body = json!({"object":"page","entry":[{"id":"5","time":1,"standby":[{"sender":{"id":"7"},"recipient":{"id":"5"},"timestamp":1795199400123u64,"message":{"mid":"m1","text":"hi"}}]}]});
-    let p = parse_meta_webhook(body.to_string().as_bytes()).unwrap();
+    let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert!(p.messages.is_empty());
     assert_eq!(p.ignored[0].reason, IgnoredReason::Standby);
     let body = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"account_update","value":{"event":"x"}}]}]});
-    let p = parse_meta_webhook(body.to_string().as_bytes()).unwrap();
+    let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert_eq!(
         p.ignored[0].reason,
         IgnoredReason::OtherField("account_update".into())
@@ -95,8 +98,74 @@ fn messenger_standby_and_other_whatsapp_fields_are_acknowledged_not_messages() {
 #[test]
 fn the_instagram_dashboard_test_shape_is_read() {
     let body = br#"{"entry":[{"id":"0","time":1795199400,"changes":[{"field":"messages","value":{"sender":{"id":"12334"},"recipient":{"id":"23245"},"timestamp":"1527459824","message":{"mid":"random_mid","text":"random_text"}}}]}],"object":"instagram"}"#;
-    let p = parse_meta_webhook(body).unwrap();
+    let p = parse_meta_webhook(body, RECEIVED).unwrap();
     assert_eq!(p.messages.len(), 1);
     assert_eq!(p.messages[0].text.as_deref(), Some("random_text"));
     assert_eq!(p.messages[0].timestamp, "2018-05-27T22:23:44Z");
+}
+
+fn own_fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../tests/fixtures/meta/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A "Get Started" tap without `mid` is kept, with an id that is the same on Meta's retry
+/// and differs for another tap.
+#[test]
+fn a_postback_without_mid_is_kept_with_an_id_its_retries_share() {
+    let body = own_fixture("msg_postback_without_mid.json");
+    let p = parse_meta_webhook(&body, RECEIVED).unwrap();
+    assert!(p.invalid_items.is_empty(), "{:?}", p.invalid_items);
+    assert_eq!(p.messages.len(), 1);
+    let m = &p.messages[0];
+    assert_eq!(m.kind, MessageKind::Postback);
+    assert_eq!(m.payload.as_deref(), Some("GET_STARTED"));
+    assert!(m.msg_id.starts_with("pb.") && m.msg_id.len() == 35, "{}", m.msg_id);
+    assert!(p.oddities[0].contains("postback without mid"), "{:?}", p.oddities);
+    let again = parse_meta_webhook(&body, "2026-12-05T11:00:00Z").unwrap();
+    assert_eq!(again.messages[0].msg_id, m.msg_id, "a retry dedupes");
+    let other = String::from_utf8(body)
+        .unwrap()
+        .replace("GET_STARTED", "MENU");
+    let other = parse_meta_webhook(other.as_bytes(), RECEIVED).unwrap();
+    assert_ne!(other.messages[0].msg_id, m.msg_id, "another tap is another message");
+}
+
+/// An ISO timestamp (Messenger or WhatsApp) is an oddity, not a reason to drop the message.
+#[test]
+fn a_message_with_an_unreadable_timestamp_is_kept_with_the_time_received() {
+    for f in ["msg_iso_timestamp.json", "wa_iso_timestamp.json"] {
+        let p = parse_meta_webhook(&own_fixture(f), RECEIVED).unwrap();
+        assert!(p.invalid_items.is_empty(), "{f}: {:?}", p.invalid_items);
+        assert_eq!(p.messages.len(), 1, "{f}");
+        assert_eq!(p.messages[0].timestamp, RECEIVED, "{f}");
+        assert!(p.messages[0].text.as_deref().unwrap().starts_with("salam"));
+        assert!(
+            p.oddities[0].contains("timestamp unreadable") && p.oddities[0].contains("2026-11-20T18:31:12"),
+            "{f}: {:?}",
+            p.oddities
+        );
+    }
+}
+
+/// A chat-plugin visitor has only `sender.user_ref`: a customer keyed by it.
+#[test]
+fn a_chat_plugin_visitor_is_a_customer_keyed_by_user_ref() {
+    let p = parse_meta_webhook(&own_fixture("msg_user_ref.json"), RECEIVED).unwrap();
+    assert!(p.invalid_items.is_empty(), "{:?}", p.invalid_items);
+    assert_eq!(p.messages[0].user_id, "user_ref:chat-plugin-visitor-5f2c");
+    assert!(p.oddities.is_empty());
+}
+
+/// Without a customer or without content an item is still dropped, and says why.
+#[test]
+fn an_item_without_a_sender_is_dropped_and_listed() {
+    let body = json!({"object":"page","entry":[{"id":"1","messaging":[
+        {"recipient":{"id":"1"},"timestamp":1795199472354u64,"message":{"mid":"m_1","text":"x"}}]}]});
+    let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
+    assert!(p.messages.is_empty());
+    assert!(p.invalid_items[0].contains("missing sender.id and sender.user_ref"));
 }

@@ -1,7 +1,7 @@
 //! WhatsApp Cloud API payloads (`object: whatsapp_business_account`, META_PROTOCOL §4):
 //! `entry[].changes[].value` with `messages[]` and `statuses[]`.
 
-use super::common::{arr, epoch_to_rfc3339, gs};
+use super::common::{arr, epoch_to_rfc3339, gs, message_time};
 use super::{Ignored, IgnoredReason, ParsedWebhook};
 use resto_sync::{
     Attachment, InboundMessage, Location, MessageKind, MessageStatus, OrderItem, Provider,
@@ -9,7 +9,12 @@ use resto_sync::{
 };
 use serde_json::{Map, Value};
 
-pub(super) fn wa_entry(entry: &Map<String, Value>, path: &str, out: &mut ParsedWebhook) {
+pub(super) fn wa_entry(
+    entry: &Map<String, Value>,
+    path: &str,
+    received_at: &str,
+    out: &mut ParsedWebhook,
+) {
     for (j, change) in arr(entry, "changes").iter().enumerate() {
         let path = format!("{path}.changes[{j}]");
         let Some(change) = change.as_object() else {
@@ -38,7 +43,7 @@ pub(super) fn wa_entry(entry: &Map<String, Value>, path: &str, out: &mut ParsedW
         for (k, m) in arr(value, "messages").iter().enumerate() {
             let mpath = format!("{path}.value.messages[{k}]");
             match m.as_object() {
-                Some(m) => match wa_message(m, &account_id, contacts) {
+                Some(m) => match wa_message(m, &account_id, contacts, (received_at, &mpath), &mut out.oddities) {
                     Ok(msg) => out.messages.push(msg),
                     Err(why) => out.invalid_items.push(format!("{mpath}: {why}")),
                 },
@@ -59,10 +64,13 @@ pub(super) fn wa_entry(entry: &Map<String, Value>, path: &str, out: &mut ParsedW
     }
 }
 
+/// `at` is (the time the body was received, this message's JSON path) for the oddities.
 fn wa_message(
     m: &Map<String, Value>,
     account_id: &str,
     contacts: &[Value],
+    at: (&str, &str),
+    oddities: &mut Vec<String>,
 ) -> Result<InboundMessage, &'static str> {
     let msg_id = gs(m, &["id"]).ok_or("missing id")?;
     let from = gs(m, &["from"]);
@@ -76,10 +84,7 @@ fn wa_message(
         .clone()
         .or_else(|| bsuid.clone())
         .ok_or("missing from and from_user_id")?;
-    let timestamp = m
-        .get("timestamp")
-        .and_then(epoch_to_rfc3339)
-        .ok_or("missing or invalid timestamp")?;
+    let timestamp = message_time(m.get("timestamp"), at.0, at.1, oddities);
     let mut msg = InboundMessage {
         provider: Provider::Wa,
         account_id: account_id.to_string(),
