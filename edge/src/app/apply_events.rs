@@ -67,7 +67,10 @@ fn apply_event(
             match serde_json::from_value::<InboundMessage>(ev.payload.clone()) {
                 Ok(msg) => {
                     let fresh = on_inbound_message(tx, &ev.id, &msg)?;
-                    if fresh {
+                    let change = crate::domain::identity::identity_change(&msg);
+                    if let (true, Some(change)) = (fresh, &change) {
+                        crate::app::identity_change::apply_identity_change(tx, &msg, change, now)?;
+                    } else if fresh {
                         let kit = match kit {
                             Some(k) => k,
                             None => kit.insert(Kit::load(tx)?),
@@ -165,6 +168,55 @@ mod tests {
         );
         assert_eq!(cursor(&c).unwrap(), 2);
         assert_eq!(applied::inbound_count(&c).unwrap(), 2);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Meta's "customer changed number" moves the customer (and their history) to the new
+    /// number, is shown to staff, and gets no reply; the new number is then the same customer.
+    #[test]
+    fn a_changed_whatsapp_number_moves_the_customer_and_gets_no_reply() {
+        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/menus/demo_menu.json"
+        ))
+        .unwrap();
+        let menu = crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES)
+            .unwrap();
+        let tx = c.transaction().unwrap();
+        crate::store::menu::import(&tx, &menu, "2026-11-23T10:00:00.000Z").unwrap();
+        tx.commit().unwrap();
+        let replies = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+                .unwrap()
+        };
+        apply_batch(&mut c, &[event(1, "evt_a", "salam")], 1, chrono::Utc::now()).unwrap();
+        let greeted = replies(&c);
+        assert!(greeted > 0, "the customer's salam is answered");
+        let mut sys = event(2, "evt_sys", "");
+        sys.payload["kind"] = json!("unsupported");
+        sys.payload["text"] = serde_json::Value::Null;
+        sys.payload["raw"] = json!({"from": "213", "id": "wamid.evt_sys", "type": "system",
+            "system": {"body": "User A changed from 213 to 214", "type": "user_changed_number", "wa_id": "214"}});
+        apply_batch(&mut c, &[sys], 2, chrono::Utc::now()).unwrap();
+        let who: Vec<(String, Option<String>)> = c
+            .prepare("SELECT user_id, phone FROM customers ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(who, vec![("214".to_string(), Some("214".to_string()))]);
+        let shown: String = c
+            .query_row(
+                "SELECT body FROM transcript ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(shown.contains("changed from 213 to 214"), "{shown}");
+        assert_eq!(replies(&c), greeted, "Meta's note is not answered");
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -10,6 +10,7 @@ pub mod counter_order;
 pub mod delivery;
 pub mod handle_message;
 pub mod handoff;
+pub mod identity_change;
 pub mod menu_edit;
 pub mod move_order;
 pub mod payments;

@@ -6,6 +6,7 @@
 
 pub mod faq;
 pub mod hours;
+pub mod identity;
 pub mod lexicon;
 pub mod menu;
 pub mod order_notice;

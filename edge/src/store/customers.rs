@@ -75,3 +75,16 @@ pub fn walk_in(
         |r| r.get(0),
     )
 }
+
+/// Moves a WhatsApp customer to their new number: their orders, conversation and history
+/// stay theirs, and the bot answers the new number. When the new number already wrote to us
+/// (a second customer record exists) nothing is merged and false is returned, for staff to see.
+pub fn change_wa_id(c: &Connection, account_id: &str, old: &str, new: &str) -> rusqlite::Result<bool> {
+    let n = c.run(
+        "UPDATE customers SET user_id = ?3, phone = ?3 \
+         WHERE provider = 'wa' AND account_id = ?1 AND user_id = ?2 \
+           AND NOT EXISTS (SELECT 1 FROM customers WHERE provider = 'wa' AND user_id = ?3)",
+        params![account_id, old, new],
+    )?;
+    Ok(n == 1)
+}
