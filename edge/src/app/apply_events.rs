@@ -68,8 +68,11 @@ fn apply_event(
                 Ok(msg) => {
                     let fresh = on_inbound_message(tx, &ev.id, &msg)?;
                     let change = crate::domain::identity::identity_change(&msg);
+                    let revision = crate::domain::revision::revision(&msg);
                     if let (true, Some(change)) = (fresh, &change) {
                         crate::app::identity_change::apply_identity_change(tx, &msg, change, now)?;
+                    } else if let (true, Some(rev)) = (fresh, &revision) {
+                        crate::app::revise_message::revise_message(tx, &msg, rev, now)?;
                     } else if fresh {
                         let kit = match kit {
                             Some(k) => k,
@@ -139,6 +142,29 @@ mod tests {
         }
     }
 
+    /// A fresh edge database with the demo menu imported, so customers are answered.
+    fn shop_with_menu() -> (std::path::PathBuf, Connection) {
+        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
+        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/menus/demo_menu.json"
+        ))
+        .unwrap();
+        let menu =
+            crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES)
+                .unwrap();
+        let tx = c.transaction().unwrap();
+        crate::store::menu::import(&tx, &menu, "2026-11-23T10:00:00.000Z").unwrap();
+        tx.commit().unwrap();
+        (dir, c)
+    }
+
+    fn outbox_count(c: &Connection) -> i64 {
+        c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap()
+    }
+
     #[test]
     fn a_resent_event_is_applied_once_and_the_cursor_only_moves_forward() {
         let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
@@ -175,24 +201,9 @@ mod tests {
     /// number, is shown to staff, and gets no reply; the new number is then the same customer.
     #[test]
     fn a_changed_whatsapp_number_moves_the_customer_and_gets_no_reply() {
-        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
-        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/menus/demo_menu.json"
-        ))
-        .unwrap();
-        let menu = crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES)
-            .unwrap();
-        let tx = c.transaction().unwrap();
-        crate::store::menu::import(&tx, &menu, "2026-11-23T10:00:00.000Z").unwrap();
-        tx.commit().unwrap();
-        let replies = |c: &Connection| -> i64 {
-            c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
-                .unwrap()
-        };
+        let (dir, mut c) = shop_with_menu();
         apply_batch(&mut c, &[event(1, "evt_a", "salam")], 1, chrono::Utc::now()).unwrap();
-        let greeted = replies(&c);
+        let greeted = outbox_count(&c);
         assert!(greeted > 0, "the customer's salam is answered");
         let mut sys = event(2, "evt_sys", "");
         sys.payload["kind"] = json!("unsupported");
@@ -216,7 +227,53 @@ mod tests {
             )
             .unwrap();
         assert!(shown.contains("changed from 213 to 214"), "{shown}");
-        assert_eq!(replies(&c), greeted, "Meta's note is not answered");
+        assert_eq!(outbox_count(&c), greeted, "Meta's note is not answered");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// A Messenger customer edits then unsends a message: the line staff see changes in place,
+    /// and neither change is answered by the bot.
+    #[test]
+    fn an_edited_then_unsent_message_changes_its_line_and_gets_no_reply() {
+        let (dir, mut c) = shop_with_menu();
+        let ev = |seq: u64, msg_id: &str, extra: serde_json::Value| {
+            let mut e = event(seq, &format!("evt_{seq}"), "2 tacos");
+            e.payload["provider"] = json!("msg");
+            e.payload["msg_id"] = json!(msg_id);
+            for (k, v) in extra.as_object().unwrap() {
+                e.payload[k] = v.clone();
+            }
+            e
+        };
+        let line = |c: &Connection| -> (Option<String>, Option<String>, i64) {
+            c.query_row(
+                "SELECT body, revision, (SELECT count(*) FROM transcript WHERE direction = 'in') \
+                 FROM transcript WHERE msg_id = 'm_1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        apply_batch(&mut c, &[ev(1, "m_1", json!({}))], 1, chrono::Utc::now()).unwrap();
+        let answered = outbox_count(&c);
+        assert!(answered > 0);
+        let edit = ev(
+            2,
+            "m_1#edit1",
+            json!({"kind": "unsupported", "text": "3 tacos", "reply_to": "m_1",
+            "raw": {"message_edit": {"mid": "m_1", "text": "3 tacos", "num_edit": 1}}}),
+        );
+        apply_batch(&mut c, &[edit], 2, chrono::Utc::now()).unwrap();
+        assert_eq!(line(&c), (Some("3 tacos".into()), Some("edited".into()), 1));
+        let unsend = ev(
+            3,
+            "m_1#deleted",
+            json!({"kind": "unsupported", "text": null, "reply_to": "m_1",
+            "raw": {"mid": "m_1", "is_deleted": true}}),
+        );
+        apply_batch(&mut c, &[unsend], 3, chrono::Utc::now()).unwrap();
+        assert_eq!(line(&c), (None, Some("deleted".into()), 1));
+        assert_eq!(outbox_count(&c), answered, "revisions are not answered");
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -28,7 +28,10 @@ pub fn apply_identity_change(
     if let IdentityChange::NewNumber { new_wa_id, .. } = change {
         let moved = customers::change_wa_id(tx, &msg.account_id, &msg.user_id, new_wa_id)?;
         if moved {
-            tracing::info!(customer_id = customer.id, "customer moved to their new WhatsApp number");
+            tracing::info!(
+                customer_id = customer.id,
+                "customer moved to their new WhatsApp number"
+            );
         } else {
             tracing::warn!(customer_id = customer.id, "customer changed number but the new number already wrote to us; records left apart for staff");
         }

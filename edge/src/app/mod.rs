@@ -16,6 +16,7 @@ pub mod move_order;
 pub mod payments;
 pub mod qr;
 pub mod record_unmapped;
+pub mod revise_message;
 pub mod teach_alias;
 pub mod tell_customer;
 pub mod unmapped_list;

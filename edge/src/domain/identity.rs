@@ -34,10 +34,12 @@ pub fn identity_change(msg: &InboundMessage) -> Option<IdentityChange> {
         }
         _ => None,
     };
-    Some(match new_id.filter(|n| !n.is_empty() && *n != msg.user_id) {
-        Some(new_wa_id) => IdentityChange::NewNumber { new_wa_id, note },
-        None => IdentityChange::Notice { note },
-    })
+    Some(
+        match new_id.filter(|n| !n.is_empty() && *n != msg.user_id) {
+            Some(new_wa_id) => IdentityChange::NewNumber { new_wa_id, note },
+            None => IdentityChange::Notice { note },
+        },
+    )
 }
 
 #[cfg(test)]
@@ -46,9 +48,11 @@ mod tests {
     use serde_json::json;
 
     fn system(body: Value) -> InboundMessage {
-        serde_json::from_value(json!({"provider": "wa", "account_id": "1", "user_id": "213661000001",
+        serde_json::from_value(
+            json!({"provider": "wa", "account_id": "1", "user_id": "213661000001",
             "msg_id": "wamid.sys", "timestamp": "2026-12-05T10:00:00Z", "kind": "unsupported",
-            "raw": {"from": "213661000001", "id": "wamid.sys", "type": "system", "system": body}}))
+            "raw": {"from": "213661000001", "id": "wamid.sys", "type": "system", "system": body}}),
+        )
         .unwrap()
     }
 

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod payment_words;
 pub mod places;
 pub mod register;
+pub mod revision;
 pub mod text;
 pub mod trust_policy;
 pub mod wording;

@@ -79,7 +79,12 @@ pub fn walk_in(
 /// Moves a WhatsApp customer to their new number: their orders, conversation and history
 /// stay theirs, and the bot answers the new number. When the new number already wrote to us
 /// (a second customer record exists) nothing is merged and false is returned, for staff to see.
-pub fn change_wa_id(c: &Connection, account_id: &str, old: &str, new: &str) -> rusqlite::Result<bool> {
+pub fn change_wa_id(
+    c: &Connection,
+    account_id: &str,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<bool> {
     let n = c.run(
         "UPDATE customers SET user_id = ?3, phone = ?3 \
          WHERE provider = 'wa' AND account_id = ?1 AND user_id = ?2 \

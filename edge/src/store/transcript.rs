@@ -41,10 +41,33 @@ pub fn record_in(
     let media =
         (!attachments.is_empty()).then(|| serde_json::to_string(&attachments).unwrap_or_default());
     c.run(
-        "INSERT INTO transcript (customer_id, direction, author, kind, body, media, at) VALUES (?1, 'in', 'customer', ?2, ?3, ?4, ?5)",
-        params![customer_id, msg.kind.as_str(), body, media, at],
+        "INSERT INTO transcript (customer_id, direction, author, kind, body, media, at, msg_id) VALUES (?1, 'in', 'customer', ?2, ?3, ?4, ?5, ?6)",
+        params![customer_id, msg.kind.as_str(), body, media, at, msg.msg_id],
     )?;
     crate::store::media::want(c, c.last_insert_rowid(), msg)
+}
+
+/// Applies a customer's edit or unsend to the line of their message; false when that line is
+/// not here (sent before this version, or purged).
+pub fn revise(
+    c: &Connection,
+    customer_id: i64,
+    rev: &crate::domain::revision::Revision,
+) -> rusqlite::Result<bool> {
+    use crate::domain::revision::Revision;
+    let n = match rev {
+        Revision::Edited { original, text } => c.run(
+            "UPDATE transcript SET body = ?3, revision = 'edited' \
+             WHERE customer_id = ?1 AND msg_id = ?2 AND coalesce(revision, '') <> 'deleted'",
+            params![customer_id, original, text],
+        )?,
+        Revision::Deleted { original } => c.run(
+            "UPDATE transcript SET body = NULL, revision = 'deleted' \
+             WHERE customer_id = ?1 AND msg_id = ?2",
+            params![customer_id, original],
+        )?,
+    };
+    Ok(n > 0)
 }
 
 pub fn record_out(
@@ -97,6 +120,8 @@ pub struct Entry {
     pub body: Option<String>,
     pub media: Vec<Media>,
     pub at: String,
+    /// `edited` or `deleted` when the customer changed the message afterwards.
+    pub revision: Option<String>,
 }
 
 /// A media item as the console shows it: the device's own copy once the relay fetched it
@@ -116,7 +141,7 @@ pub struct Media {
 /// The last `limit` entries, oldest first.
 pub fn list(c: &Connection, customer_id: i64, limit: u32) -> rusqlite::Result<Vec<Entry>> {
     let mut st = c.prepare_cached(
-        "SELECT id, direction, author, kind, body, media, at FROM \
+        "SELECT id, direction, author, kind, body, media, at, revision FROM \
          (SELECT * FROM transcript WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
     )?;
     let rows = st.query_map(params![customer_id, limit], |r| {
@@ -133,6 +158,7 @@ pub fn list(c: &Connection, customer_id: i64, limit: u32) -> rusqlite::Result<Ve
                 body: r.get(4)?,
                 media: Vec::new(),
                 at: r.get(6)?,
+                revision: r.get(7)?,
             },
             attachments,
         ))

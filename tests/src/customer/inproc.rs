@@ -55,7 +55,9 @@ impl InProcess {
     }
 
     fn apply(&mut self, body: &[u8], wamid: &str) -> Vec<BotReply> {
-        let parsed = resto_relay::meta::parse::parse_meta_webhook(body, &chrono::Utc::now().to_rfc3339()).expect("our own webhook");
+        let parsed =
+            resto_relay::meta::parse::parse_meta_webhook(body, &chrono::Utc::now().to_rfc3339())
+                .expect("our own webhook");
         let events: Vec<Event> = parsed
             .messages
             .iter()

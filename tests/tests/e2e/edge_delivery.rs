@@ -51,7 +51,10 @@ impl Edge {
     fn chat(&mut self, lines: &[&str]) {
         for line in lines {
             let body = wa_text(PHONE, &format!("wamid.d.{}", self.seq), line);
-            let msg = parse_meta_webhook(&body, RECEIVED).unwrap().messages.remove(0);
+            let msg = parse_meta_webhook(&body, RECEIVED)
+                .unwrap()
+                .messages
+                .remove(0);
             self.event(
                 EventKind::InboundMessage,
                 serde_json::to_value(&msg).unwrap(),

@@ -454,7 +454,9 @@ fn a_customer_message_with_an_odd_field_is_kept_once_and_counted() {
     );
     let m = relay.metrics();
     for (provider, n) in [("msg", 4), ("wa", 2)] {
-        let line = format!("resto_webhook_odd_items_total{{provider=\"{provider}\",fate=\"kept_odd\"}} {n}");
+        let line = format!(
+            "resto_webhook_odd_items_total{{provider=\"{provider}\",fate=\"kept_odd\"}} {n}"
+        );
         assert!(m.contains(&line), "{line} in\n{m}");
     }
 }

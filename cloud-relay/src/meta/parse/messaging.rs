@@ -29,7 +29,13 @@ pub(super) fn messaging_entry(
                 });
                 continue;
             }
-            messaging_item(provider, item, entry_id.as_deref(), (received_at, &ipath), out);
+            messaging_item(
+                provider,
+                item,
+                entry_id.as_deref(),
+                (received_at, &ipath),
+                out,
+            );
         }
     }
     // The Instagram dashboard's "Test" button sends `changes[{field, value:{sender,…}}]`.
@@ -68,6 +74,7 @@ fn messaging_item(
     let message = item.get("message").and_then(Value::as_object);
     let postback = item.get("postback").and_then(Value::as_object);
     let reaction = item.get("reaction").and_then(Value::as_object);
+    let edit = item.get("message_edit").and_then(Value::as_object);
     if let Some(reason) = not_a_message(item, account_id.as_deref(), sender.as_deref()) {
         out.ignored.push(Ignored { account_id, reason });
         return;
@@ -85,14 +92,16 @@ fn messaging_item(
     let timestamp = message_time(item.get("timestamp"), received_at, path, &mut out.oddities);
     let mid = message
         .and_then(|m| gs(m, &["mid"]))
+        .or_else(|| edit.and_then(|e| gs(e, &["mid"])))
         .or_else(|| postback.and_then(|p| gs(p, &["mid"])))
         .or_else(|| reaction.and_then(|r| gs(r, &["mid"])))
         .or_else(|| {
             // Postbacks had no `mid` before v11.0 and some still come without: an id made
             // from what Meta resends identically, so its retries still dedupe.
             let p = postback?;
-            out.oddities
-                .push(format!("{path}: postback without mid; id derived from its content"));
+            out.oddities.push(format!(
+                "{path}: postback without mid; id derived from its content"
+            ));
             Some(postback_id(&account_id, &user_id, item.get("timestamp"), p))
         });
     let Some(msg_id) = mid else {
@@ -126,6 +135,8 @@ fn messaging_item(
     };
     if let Some(m) = message {
         fill_from_message(&mut msg, m);
+    } else if let Some(e) = edit {
+        fill_from_edit(&mut msg, e);
     } else if let Some(p) = postback {
         fill_from_postback(&mut msg, p);
     } else if let Some(r) = reaction {
@@ -184,7 +195,7 @@ fn not_a_message(
         return Some(IgnoredReason::Read);
     }
     let has = |k| item.get(k).and_then(Value::as_object).is_some();
-    if message.is_none() && !has("postback") && !has("reaction") {
+    if message.is_none() && !has("postback") && !has("reaction") && !has("message_edit") {
         let keys: Vec<&str> = item
             .keys()
             .map(String::as_str)
@@ -193,6 +204,18 @@ fn not_a_message(
         return Some(IgnoredReason::Other(keys.join(",")));
     }
     None
+}
+
+/// An edit (`message_edit`, Messenger and Instagram) names the message it changes; its id is
+/// the original's plus the edit count, so each edit is stored once and never collides with
+/// the original in the dedupe.
+fn fill_from_edit(msg: &mut InboundMessage, e: &Map<String, Value>) {
+    msg.reply_to = Some(msg.msg_id.clone());
+    let n = gs(e, &["num_edit"]).unwrap_or_else(|| "1".into());
+    msg.msg_id = format!("{}#edit{n}", msg.msg_id);
+    msg.kind = MessageKind::Unsupported;
+    msg.text = gs(e, &["text"]);
+    msg.raw = Some(serde_json::json!({ "message_edit": e }));
 }
 
 fn fill_from_postback(msg: &mut InboundMessage, p: &Map<String, Value>) {
@@ -218,6 +241,13 @@ fn fill_from_message(msg: &mut InboundMessage, m: &Map<String, Value>) {
     }
     msg.reply_to = gs(m, &["reply_to", "mid"]);
     let flagged = |k| m.get(k).and_then(Value::as_bool).unwrap_or(false);
+    if flagged("is_deleted") {
+        // An unsend carries the mid of the message it removes: stored under its own id so the
+        // dedupe does not take it for a retry of that message.
+        msg.reply_to = Some(msg.msg_id.clone());
+        msg.msg_id = format!("{}#deleted", msg.msg_id);
+        msg.text = None;
+    }
     if flagged("is_deleted") || flagged("is_unsupported") {
         msg.kind = MessageKind::Unsupported;
         msg.raw = Some(Value::Object(m.clone()));

@@ -31,8 +31,14 @@ fn hostile_shapes_are_errors_not_crashes() {
         parse_meta_webhook(b"\xff\xfe{}", RECEIVED),
         Err(PayloadError::NotJson(_))
     ));
-    assert_eq!(parse_meta_webhook(b"[]", RECEIVED), Err(PayloadError::NotAnObject));
-    assert_eq!(parse_meta_webhook(b"\"x\"", RECEIVED), Err(PayloadError::NotAnObject));
+    assert_eq!(
+        parse_meta_webhook(b"[]", RECEIVED),
+        Err(PayloadError::NotAnObject)
+    );
+    assert_eq!(
+        parse_meta_webhook(b"\"x\"", RECEIVED),
+        Err(PayloadError::NotAnObject)
+    );
     assert_eq!(
         parse_meta_webhook(br#"{"object":"foo","entry":[]}"#, RECEIVED),
         Err(PayloadError::UnknownObject("foo".into()))
@@ -123,15 +129,26 @@ fn a_postback_without_mid_is_kept_with_an_id_its_retries_share() {
     let m = &p.messages[0];
     assert_eq!(m.kind, MessageKind::Postback);
     assert_eq!(m.payload.as_deref(), Some("GET_STARTED"));
-    assert!(m.msg_id.starts_with("pb.") && m.msg_id.len() == 35, "{}", m.msg_id);
-    assert!(p.oddities[0].contains("postback without mid"), "{:?}", p.oddities);
+    assert!(
+        m.msg_id.starts_with("pb.") && m.msg_id.len() == 35,
+        "{}",
+        m.msg_id
+    );
+    assert!(
+        p.oddities[0].contains("postback without mid"),
+        "{:?}",
+        p.oddities
+    );
     let again = parse_meta_webhook(&body, "2026-12-05T11:00:00Z").unwrap();
     assert_eq!(again.messages[0].msg_id, m.msg_id, "a retry dedupes");
     let other = String::from_utf8(body)
         .unwrap()
         .replace("GET_STARTED", "MENU");
     let other = parse_meta_webhook(other.as_bytes(), RECEIVED).unwrap();
-    assert_ne!(other.messages[0].msg_id, m.msg_id, "another tap is another message");
+    assert_ne!(
+        other.messages[0].msg_id, m.msg_id,
+        "another tap is another message"
+    );
 }
 
 /// An ISO timestamp (Messenger or WhatsApp) is an oddity, not a reason to drop the message.
@@ -144,7 +161,8 @@ fn a_message_with_an_unreadable_timestamp_is_kept_with_the_time_received() {
         assert_eq!(p.messages[0].timestamp, RECEIVED, "{f}");
         assert!(p.messages[0].text.as_deref().unwrap().starts_with("salam"));
         assert!(
-            p.oddities[0].contains("timestamp unreadable") && p.oddities[0].contains("2026-11-20T18:31:12"),
+            p.oddities[0].contains("timestamp unreadable")
+                && p.oddities[0].contains("2026-11-20T18:31:12"),
             "{f}: {:?}",
             p.oddities
         );
@@ -168,4 +186,26 @@ fn an_item_without_a_sender_is_dropped_and_listed() {
     let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert!(p.messages.is_empty());
     assert!(p.invalid_items[0].contains("missing sender.id and sender.user_ref"));
+}
+
+/// An edit and an unsend name the message they change and get ids of their own, so the
+/// dedupe never takes them for Meta retrying the original.
+#[test]
+fn edits_and_unsends_point_at_the_original_under_ids_of_their_own() {
+    let ig_mid = "aWdfaXRlbToxOklHTWVzc2FnZToxNzg0MTQwMDAwMDAwMDAwMTozNDAyODIzNjY4NDE3MTAzMDA5NDkxMjgwMDAwMDAwMDAwMDAwMDE";
+    let p = parse_meta_webhook(&own_fixture("ig_message_edit.json"), RECEIVED).unwrap();
+    assert!(p.invalid_items.is_empty() && p.ignored.is_empty(), "{p:?}");
+    let e = &p.messages[0];
+    assert_eq!(e.msg_id, format!("{ig_mid}#edit1"));
+    assert_eq!(e.reply_to.as_deref(), Some(ig_mid));
+    assert_eq!(e.text.as_deref(), Some("2 tacos poulet svp"));
+    assert!(e.raw.as_ref().unwrap().get("message_edit").is_some());
+
+    let msg_mid = "m_ZmFrZS1tZXNzZW5nZXItbWlkLTAwMDAwMS10UTJNUi1hWTdJZkxaRGFtVnJBTG5paGVV";
+    let p = parse_meta_webhook(&own_fixture("msg_unsend.json"), RECEIVED).unwrap();
+    let d = &p.messages[0];
+    assert_eq!(d.msg_id, format!("{msg_mid}#deleted"));
+    assert_eq!(d.reply_to.as_deref(), Some(msg_mid));
+    assert_eq!(d.kind, MessageKind::Unsupported);
+    assert_eq!(d.text, None);
 }

@@ -43,7 +43,13 @@ pub(super) fn wa_entry(
         for (k, m) in arr(value, "messages").iter().enumerate() {
             let mpath = format!("{path}.value.messages[{k}]");
             match m.as_object() {
-                Some(m) => match wa_message(m, &account_id, contacts, (received_at, &mpath), &mut out.oddities) {
+                Some(m) => match wa_message(
+                    m,
+                    &account_id,
+                    contacts,
+                    (received_at, &mpath),
+                    &mut out.oddities,
+                ) {
                     Ok(msg) => out.messages.push(msg),
                     Err(why) => out.invalid_items.push(format!("{mpath}: {why}")),
                 },

@@ -24,7 +24,7 @@ const T = {
     handoff_alert: "demande à parler à quelqu'un", open: "Ouvrir",
     bot_paused: "Bot en pause (vous avez la main)", bot_active: "Bot actif", wants_human: "Veut un humain",
     available: "Disponible", unavailable: "Indisponible", save: "Enregistrer",
-    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible", media_fetching: "en cours de téléchargement…",
+    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible", msg_edited: "modifié par le client", msg_deleted: "message retiré par le client", media_fetching: "en cours de téléchargement…",
     image: "Image", audio: "Message vocal", video: "Vidéo", document: "Document", sticker: "Autocollant",
     location: "Position", you: "Vous", bot: "Bot", restaurant: "Restaurant", pick_conv: "Choisissez une conversation",
     wrong_login: "Nom ou mot de passe incorrect", locked: "Trop d'essais : compte bloqué jusqu'à",
@@ -58,7 +58,7 @@ const T = {
     handoff_alert: "يطلب التحدث مع شخص", open: "فتح",
     bot_paused: "البوت متوقف (أنت تتكفل)", bot_active: "البوت يعمل", wants_human: "يريد شخصا",
     available: "متوفر", unavailable: "غير متوفر", save: "حفظ",
-    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح", media_fetching: "جاري التحميل…",
+    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح", msg_edited: "عدّله الزبون", msg_deleted: "رسالة حذفها الزبون", media_fetching: "جاري التحميل…",
     image: "صورة", audio: "رسالة صوتية", video: "فيديو", document: "ملف", sticker: "ملصق",
     location: "موقع", you: "أنت", bot: "البوت", restaurant: "المطعم", pick_conv: "اختر محادثة",
     wrong_login: "الاسم أو كلمة السر خاطئة", locked: "محاولات كثيرة: الحساب مقفل حتى",
@@ -397,9 +397,9 @@ async function openConversation(id, quiet) {
   box.replaceChildren(...r.data.transcript.map((m) => {
     const who = m.direction === "in" ? c.name : m.author === "bot" ? t("bot") : m.author === "restaurant" ? t("restaurant") : m.author;
     const media = m.media.map(mediaView);
-    const nonText = m.direction === "in" && !["text", "interactive", "button", "location"].includes(m.kind) && media.length === 0;
-    return el("div", { class: "msg " + m.direction + (m.author !== "bot" && m.author !== "customer" && m.author !== "restaurant" ? " staff" : ""), "data-kind": m.kind },
-      el("div", { class: "meta" }, who + " · " + localTime(m.at)),
+    const nonText = m.direction === "in" && !m.body && !m.revision && !["text", "interactive", "button", "location"].includes(m.kind) && media.length === 0;
+    return el("div", { class: "msg " + m.direction + (m.author !== "bot" && m.author !== "customer" && m.author !== "restaurant" ? " staff" : ""), "data-kind": m.kind, "data-revision": m.revision || "" },
+      el("div", { class: "meta" }, who + " · " + localTime(m.at) + (m.revision ? " · " + t("msg_" + m.revision) : "")),
       m.body ? el("div", {}, m.body) : null,
       media,
       nonText ? el("div", { class: "placeholder" }, "[" + t(m.kind) + " — " + t("media_missing") + "]") : null);

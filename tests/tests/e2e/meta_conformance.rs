@@ -1,0 +1,150 @@
+//! Meta's odd-but-real webhooks through the real relay and edge (issue 19): a customer's edit
+//! and unsend change the line staff see without a reply, a chat-plugin visitor known only by
+//! `user_ref` is answered by it, and a WhatsApp number change moves the customer.
+
+use resto_e2e::fake_graph::FakeGraph;
+use resto_e2e::{fixture, wait_until, Edge, Relay};
+
+fn own_fixture(name: &str) -> Vec<u8> {
+    let p = format!("{}/fixtures/meta/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {p}: {e}"))
+}
+
+struct Setup {
+    graph: FakeGraph,
+    relay: Relay,
+    edge: Edge,
+}
+
+/// A relay routing the shared fixtures' WhatsApp, Instagram and Messenger accounts (with
+/// tokens, so replies reach the Graph stand-in) to one edge with the demo menu.
+fn setup() -> Setup {
+    let graph = FakeGraph::start();
+    let relay = Relay::start(&[("META_GRAPH_URL", &graph.graph_url())]);
+    let (node, secret) = relay.enroll_node("conformance");
+    for (provider, account) in [
+        ("wa", "109876543210987"),
+        ("ig", "17841400000000001"),
+        ("msg", "107654321098765"),
+    ] {
+        relay.add_route_with_token(provider, account, &node, "EAAG-fake-token");
+    }
+    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
+    edge.import_menu();
+    Setup { graph, relay, edge }
+}
+
+impl Setup {
+    /// Posts a body as Meta would and waits until the edge has applied `msg_id`.
+    fn deliver(&self, body: &[u8], msg_id: &str) {
+        assert_eq!(self.relay.post_signed(body).0, 200);
+        wait_until(60, &format!("{msg_id} reached the edge"), || {
+            self.edge.count(&format!(
+                "SELECT count(*) FROM inbound_messages WHERE msg_id = '{msg_id}'"
+            )) == 1
+        });
+    }
+
+    /// Replies the edge wrote (its transcript lines out are written in the same transaction
+    /// as the message they answer; its outbox is emptied once the relay has them).
+    fn queued_replies(&self) -> i64 {
+        self.edge
+            .count("SELECT count(*) FROM transcript WHERE direction = 'out'")
+    }
+
+    fn line(&self, msg_id: &str, col: &str) -> i64 {
+        self.edge.count(&format!(
+            "SELECT count(*) FROM transcript WHERE msg_id = '{msg_id}' AND {col}"
+        ))
+    }
+}
+
+#[test]
+fn an_edit_and_an_unsend_change_the_line_staff_see_and_are_not_answered() {
+    let s = setup();
+    let ig_mid = "aWdfaXRlbToxOklHTWVzc2FnZToxNzg0MTQwMDAwMDAwMDAwMTozNDAyODIzNjY4NDE3MTAzMDA5NDkxMjgwMDAwMDAwMDAwMDAwMDE";
+    s.deliver(&fixture("ig_text.json"), ig_mid);
+    let answered = s.queued_replies();
+    assert!(answered > 0, "the customer's message is answered");
+    s.deliver(
+        &own_fixture("ig_message_edit.json"),
+        &format!("{ig_mid}#edit1"),
+    );
+    assert_eq!(
+        s.line(
+            ig_mid,
+            "body = '2 tacos poulet svp' AND revision = 'edited'"
+        ),
+        1
+    );
+    assert_eq!(s.queued_replies(), answered, "the edit is not answered");
+
+    let msg_mid = "m_ZmFrZS1tZXNzZW5nZXItbWlkLTAwMDAwMS10UTJNUi1hWTdJZkxaRGFtVnJBTG5paGVV";
+    s.deliver(&fixture("msg_text.json"), msg_mid);
+    let answered = s.queued_replies();
+    s.deliver(
+        &own_fixture("msg_unsend.json"),
+        &format!("{msg_mid}#deleted"),
+    );
+    assert_eq!(s.line(msg_mid, "body IS NULL AND revision = 'deleted'"), 1);
+    assert_eq!(s.queued_replies(), answered, "the unsend is not answered");
+    assert_eq!(
+        s.edge
+            .count("SELECT count(*) FROM transcript WHERE direction = 'in'"),
+        2,
+        "no new lines: the two originals changed in place"
+    );
+}
+
+#[test]
+fn a_chat_plugin_visitor_is_answered_by_user_ref() {
+    let s = setup();
+    s.deliver(&own_fixture("msg_user_ref.json"), "m_user-ref-0001");
+    wait_until(60, "the visitor was answered", || {
+        s.graph
+            .received()
+            .iter()
+            .any(|r| r.body["recipient"]["user_ref"] == "chat-plugin-visitor-5f2c")
+    });
+    assert_eq!(
+        s.edge.count(
+            "SELECT count(*) FROM customers WHERE provider = 'msg' AND user_id = 'user_ref:chat-plugin-visitor-5f2c'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_whatsapp_number_change_moves_the_customer_and_is_not_answered() {
+    let s = setup();
+    s.deliver(
+        &own_fixture("wa_iso_timestamp.json"),
+        "wamid.iso-timestamp-0001",
+    );
+    let answered = s.queued_replies();
+    assert!(answered > 0);
+    s.deliver(
+        &own_fixture("wa_system_changed_number.json"),
+        "wamid.system-changed-number-0001",
+    );
+    assert_eq!(
+        s.edge.count(
+            "SELECT count(*) FROM customers WHERE provider = 'wa' AND user_id = '213661009002' AND phone = '213661009002'"
+        ),
+        1,
+        "the customer moved to the new number"
+    );
+    assert_eq!(
+        s.edge
+            .count("SELECT count(*) FROM customers WHERE user_id = '213661009001'"),
+        0
+    );
+    assert_eq!(s.queued_replies(), answered, "Meta's note is not answered");
+    assert_eq!(
+        s.edge.count(
+            "SELECT count(*) FROM transcript WHERE body LIKE '%changed from 213661009001 to 213661009002%'"
+        ),
+        1,
+        "staff see Meta's note"
+    );
+}
