@@ -69,7 +69,10 @@ fn apply_event(
                     let fresh = on_inbound_message(tx, &ev.id, &msg)?;
                     let change = crate::domain::identity::identity_change(&msg);
                     let revision = crate::domain::revision::revision(&msg);
-                    if let (true, Some(change)) = (fresh, &change) {
+                    let consent = crate::domain::consent::from_meta(&msg);
+                    if let (true, Some(c)) = (fresh, consent) {
+                        crate::app::consent::from_whatsapp_settings(tx, &msg, c, now)?;
+                    } else if let (true, Some(change)) = (fresh, &change) {
                         crate::app::identity_change::apply_identity_change(tx, &msg, change, now)?;
                     } else if let (true, Some(rev)) = (fresh, &revision) {
                         crate::app::revise_message::revise_message(tx, &msg, rev, now)?;
@@ -274,6 +277,55 @@ mod tests {
         apply_batch(&mut c, &[unsend], 3, chrono::Utc::now()).unwrap();
         assert_eq!(line(&c), (None, Some("deleted".into()), 1));
         assert_eq!(outbox_count(&c), answered, "revisions are not answered");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// STOP and START outside an order flip the customer's consent and are confirmed in their
+    /// language; "stop" with a cart open is the conversation's (cancel), not an opt-out;
+    /// WhatsApp's own marketing stop is recorded without a reply.
+    #[test]
+    fn stop_and_start_change_consent_and_are_confirmed_but_not_inside_an_order() {
+        let (dir, mut c) = shop_with_menu();
+        let opted_out = |c: &Connection| crate::store::customers::opted_out(c, 1).unwrap();
+        let last_reply = |c: &Connection| -> String {
+            c.query_row(
+                "SELECT body FROM transcript WHERE direction = 'out' ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let said = |seq: u64, text: &str| event(seq, &format!("evt_{seq}"), text);
+        // A Saturday at 13:00 in Algiers: the demo restaurant is open and takes the order.
+        let now = "2026-12-05T12:00:00Z".parse().unwrap();
+        apply_batch(&mut c, &[said(1, "STOP")], 1, now).unwrap();
+        assert!(opted_out(&c));
+        assert!(
+            last_reply(&c).contains("Écrivez START"),
+            "{}",
+            last_reply(&c)
+        );
+        apply_batch(&mut c, &[said(2, "start")], 2, now).unwrap();
+        assert!(!opted_out(&c));
+        apply_batch(&mut c, &[said(3, "توقف")], 3, now).unwrap();
+        assert!(opted_out(&c));
+        assert!(last_reply(&c).starts_with("تم"), "{}", last_reply(&c));
+        apply_batch(&mut c, &[said(4, "START")], 4, now).unwrap();
+
+        apply_batch(&mut c, &[said(5, "2 pizza margherita")], 5, now).unwrap();
+        let before = outbox_count(&c);
+        apply_batch(&mut c, &[said(6, "stop")], 6, now).unwrap();
+        assert!(!opted_out(&c), "with a cart open, stop is not an opt-out");
+        assert!(outbox_count(&c) > before, "the conversation answered it");
+
+        let mut pref = event(7, "evt_7", "");
+        pref.payload["kind"] = json!("unsupported");
+        pref.payload["text"] = serde_json::Value::Null;
+        pref.payload["raw"] = json!({"user_preferences": {"wa_id": "213", "category": "marketing_messages", "value": "stop"}});
+        let before = outbox_count(&c);
+        apply_batch(&mut c, &[pref], 7, now).unwrap();
+        assert!(opted_out(&c), "WhatsApp's marketing stop is recorded");
+        assert_eq!(outbox_count(&c), before, "and not answered");
         std::fs::remove_dir_all(dir).ok();
     }
 

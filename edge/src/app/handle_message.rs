@@ -81,6 +81,29 @@ pub fn handle_message(
     let stored = conversations::load(tx, t.customer_id)?;
     let gate = trust_gate(&t, &kit.policy)?;
     let before = Before::restore(&t, stored)?;
+    // STOP / START outside an order: honoured even in quarantine or while staff have the
+    // chat, since it is the customer's right, and answered once in their language.
+    let order_open = !before.conv.cart.is_empty()
+        || !before.conv.pending.is_empty()
+        || !matches!(
+            before.conv.stage,
+            engine::Stage::Idle | engine::Stage::Browsing
+        );
+    if let Some(c) = msg
+        .text
+        .as_deref()
+        .and_then(|text| crate::domain::consent::from_words(text, order_open))
+    {
+        let asked = crate::app::consent::Asked::InChat {
+            lang: customer.lang,
+        };
+        crate::app::consent::apply_consent(tx, t.customer_id, msg, c, asked, &t.at)?;
+        keep_for_staff(&t, &before.conv)?;
+        return Ok(Handled {
+            replies: 1,
+            order_number: None,
+        });
+    }
     let Gate::Answer {
         rule,
         no_shows,

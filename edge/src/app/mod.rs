@@ -6,6 +6,7 @@
 //! May import: `config`, `domain`, `engine`, `store`.
 
 pub mod apply_events;
+pub mod consent;
 pub mod counter_order;
 pub mod delivery;
 pub mod handle_message;

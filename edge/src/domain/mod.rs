@@ -4,6 +4,7 @@
 //!
 //! May import: nothing else in the crate. No SQL, no I/O, no clock: callers pass `now`.
 
+pub mod consent;
 pub mod faq;
 pub mod hours;
 pub mod identity;

@@ -109,6 +109,8 @@ pub struct ConversationRow {
     pub last_message: Option<String>,
     /// The bot does not answer them (spam or abuse); the reason is on the security page.
     pub quarantined: bool,
+    /// The customer wrote STOP (or stopped marketing in WhatsApp): replies and order news only.
+    pub opted_out: bool,
 }
 
 /// The conversations list staff see: most recent first, customers waiting for a human
@@ -119,7 +121,8 @@ pub fn staff_list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<Conversati
          v.handoff_requested, v.unread, v.last_activity, \
          (SELECT coalesce(body, '[' || kind || ']') FROM transcript t WHERE t.customer_id = v.customer_id ORDER BY id DESC LIMIT 1), \
          EXISTS (SELECT 1 FROM quarantines q WHERE q.customer_id = v.customer_id AND q.released_at IS NULL \
-                 AND (q.until IS NULL OR q.until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) \
+                 AND (q.until IS NULL OR q.until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))), \
+         EXISTS (SELECT 1 FROM json_each(c.flags) WHERE value = 'opted_out') \
          FROM conversations v JOIN customers c ON c.id = v.customer_id \
          ORDER BY v.handoff_requested DESC, v.last_activity DESC LIMIT ?1",
     )?;
@@ -136,6 +139,7 @@ pub fn staff_list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<Conversati
             last_activity: r.get(8)?,
             last_message: r.get(9)?,
             quarantined: r.get(10)?,
+            opted_out: r.get(11)?,
         })
     })?;
     rows.collect()

@@ -93,3 +93,26 @@ pub fn change_wa_id(
     )?;
     Ok(n == 1)
 }
+
+/// Records a customer's consent: `opted_out` in their flags, or removed. False when it was
+/// already so (nothing to tell them twice).
+pub fn set_opted_out(c: &Connection, customer_id: i64, out: bool) -> rusqlite::Result<bool> {
+    let n = c.run(
+        "UPDATE customers SET flags = CASE WHEN ?2 \
+             THEN json_insert(flags, '$[#]', 'opted_out') \
+             ELSE (SELECT json_group_array(value) FROM json_each(customers.flags) WHERE value <> 'opted_out') END \
+         WHERE id = ?1 AND ?2 <> EXISTS (SELECT 1 FROM json_each(customers.flags) WHERE value = 'opted_out')",
+        params![customer_id, out],
+    )?;
+    Ok(n == 1)
+}
+
+/// The customer asked for nothing but replies and news of their orders.
+pub fn opted_out(c: &Connection, customer_id: i64) -> rusqlite::Result<bool> {
+    c.row(
+        "SELECT EXISTS (SELECT 1 FROM customers, json_each(customers.flags) \
+                        WHERE customers.id = ?1 AND value = 'opted_out')",
+        params![customer_id],
+        |r| r.get(0),
+    )
+}

@@ -2,8 +2,9 @@
 //! and unsend change the line staff see without a reply, a chat-plugin visitor known only by
 //! `user_ref` is answered by it, and a WhatsApp number change moves the customer.
 
+use resto_e2e::console::ConsoleClient;
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{fixture, wait_until, Edge, Relay};
+use resto_e2e::{fixture, wa_texts, wait_until, Edge, Relay};
 
 fn own_fixture(name: &str) -> Vec<u8> {
     let p = format!("{}/fixtures/meta/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -146,5 +147,57 @@ fn a_whatsapp_number_change_moves_the_customer_and_is_not_answered() {
         ),
         1,
         "staff see Meta's note"
+    );
+}
+
+/// A customer writes STOP: told in French what it means, shown to staff as opted out; START
+/// reverses it. WhatsApp's own marketing stop is recorded without a word to the customer.
+#[test]
+fn stop_and_whatsapps_marketing_stop_are_honoured_and_shown_to_staff() {
+    let s = setup();
+    resto_e2e::console::add_staff(&s.edge, "karim", "owner", "owner-secret-1");
+    let console = ConsoleClient::logged_in(&s.edge, "karim", "owner-secret-1");
+    // `wa_texts` names its customers "Client": the only conversation here.
+    let opted_out = || -> bool {
+        let list = console.get("/api/conversations").body;
+        list["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "Client")
+            .is_some_and(|c| c["opted_out"] == true)
+    };
+    let customer = "213661009003";
+    s.deliver(
+        &wa_texts("109876543210987", customer, 0, &["STOP"]),
+        &format!("wamid.{customer}.0"),
+    );
+    wait_until(60, "the customer was told what STOP means", || {
+        s.graph
+            .received()
+            .iter()
+            .any(|r| r.to() == customer && r.text().contains("Écrivez START"))
+    });
+    assert!(opted_out(), "staff see the customer opted out");
+    s.deliver(
+        &wa_texts("109876543210987", customer, 1, &["start"]),
+        &format!("wamid.{customer}.1"),
+    );
+    assert!(!opted_out(), "START reverses it");
+
+    s.deliver(
+        &own_fixture("wa_user_preferences_stop.json"),
+        "pref.213661009001.1795199700.stop",
+    );
+    assert_eq!(
+        s.edge.count(
+            "SELECT count(*) FROM customers, json_each(customers.flags) \
+             WHERE user_id = '213661009001' AND value = 'opted_out'"
+        ),
+        1
+    );
+    assert!(
+        !s.graph.received().iter().any(|r| r.to() == "213661009001"),
+        "WhatsApp already told them: no message from us"
     );
 }

@@ -209,3 +209,17 @@ fn edits_and_unsends_point_at_the_original_under_ids_of_their_own() {
     assert_eq!(d.kind, MessageKind::Unsupported);
     assert_eq!(d.text, None);
 }
+
+/// WhatsApp's marketing opt-out webhook reaches the edge as the customer's, once per retry.
+#[test]
+fn a_whatsapp_marketing_stop_is_forwarded_for_the_customer() {
+    let body = own_fixture("wa_user_preferences_stop.json");
+    let p = parse_meta_webhook(&body, RECEIVED).unwrap();
+    assert!(p.invalid_items.is_empty() && p.ignored.is_empty(), "{p:?}");
+    let m = &p.messages[0];
+    assert_eq!(m.user_id, "213661009001");
+    assert_eq!(m.msg_id, "pref.213661009001.1795199700.stop");
+    assert_eq!(m.kind, MessageKind::Unsupported);
+    assert_eq!(m.raw.as_ref().unwrap()["user_preferences"]["value"], "stop");
+    assert_eq!(m.timestamp, "2026-11-20T18:35:00Z");
+}

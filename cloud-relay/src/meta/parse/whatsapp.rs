@@ -27,6 +27,16 @@ pub(super) fn wa_entry(
             continue;
         };
         let account_id = gs(value, &["metadata", "phone_number_id"]);
+        if let (Some(account_id), "user_preferences") = (&account_id, field) {
+            for (k, pref) in arr(value, "user_preferences").iter().enumerate() {
+                let ppath = format!("{path}.value.user_preferences[{k}]");
+                match user_preference(pref, account_id, (received_at, &ppath), &mut out.oddities) {
+                    Some(msg) => out.messages.push(msg),
+                    None => out.invalid_items.push(format!("{ppath}: no wa_id")),
+                }
+            }
+            continue;
+        }
         if field != "messages" {
             out.ignored.push(Ignored {
                 account_id,
@@ -68,6 +78,40 @@ pub(super) fn wa_entry(
             }
         }
     }
+}
+
+/// A customer stopping or resuming marketing messages in WhatsApp's own settings
+/// (`user_preferences` webhook): forwarded as an unsupported message carrying Meta's item,
+/// for the edge to record (`domain::consent::from_meta`). Its id is made from what Meta
+/// resends identically, so a retry dedupes.
+fn user_preference(
+    pref: &Value,
+    account_id: &str,
+    at: (&str, &str),
+    oddities: &mut Vec<String>,
+) -> Option<InboundMessage> {
+    let p = pref.as_object()?;
+    let wa_id = gs(p, &["wa_id"])?;
+    let raw_time = p.get("timestamp").map(Value::to_string).unwrap_or_default();
+    let value = gs(p, &["value"]).unwrap_or_default();
+    Some(InboundMessage {
+        provider: Provider::Wa,
+        account_id: account_id.to_string(),
+        user_id: wa_id.clone(),
+        user_bsuid: gs(p, &["user_id"]),
+        user_name: None,
+        msg_id: format!("pref.{wa_id}.{}.{value}", raw_time.trim_matches('"')),
+        timestamp: message_time(p.get("timestamp"), at.0, at.1, oddities),
+        kind: MessageKind::Unsupported,
+        text: None,
+        payload: None,
+        location: None,
+        attachments: Vec::new(),
+        reply_to: None,
+        referral: None,
+        order_items: Vec::new(),
+        raw: Some(serde_json::json!({ "user_preferences": pref })),
+    })
 }
 
 /// `at` is (the time the body was received, this message's JSON path) for the oddities.

@@ -34,7 +34,7 @@ const T = {
     customer_told: "Client prévenu", pay_paid: "Payée en ligne", pay_awaiting_online: "Paiement en ligne en attente",
     pay_failed: "Paiement en ligne échoué", pay_collected: "Espèces encaissées", pay_refused: "Refusée à la porte",
     trust_phone_confirm: "📞 Appeler le client avant de préparer", trust_prepay: "Paiement en ligne demandé",
-    no_shows: "commandes non récupérées ou refusées", quarantined_tag: "Quarantaine",
+    no_shows: "commandes non récupérées ou refusées", quarantined_tag: "Quarantaine", opted_out_tag: "STOP : réponses et commandes seulement",
     next_try: "nouvel essai à",
     away_told: "Pendant la coupure, {n} client(s) ont reçu « message enregistré, réponse au retour du restaurant » : répondez-leur en priorité.",
   },
@@ -68,7 +68,7 @@ const T = {
     customer_told: "تم إعلام الزبون", pay_paid: "مدفوعة إلكترونيا", pay_awaiting_online: "في انتظار الدفع الإلكتروني",
     pay_failed: "فشل الدفع الإلكتروني", pay_collected: "تم قبض النقود", pay_refused: "رفضها عند الباب",
     trust_phone_confirm: "📞 اتصل بالزبون قبل التحضير", trust_prepay: "طُلب الدفع الإلكتروني",
-    no_shows: "طلبات لم تُستلم أو رُفضت", quarantined_tag: "حجر",
+    no_shows: "طلبات لم تُستلم أو رُفضت", quarantined_tag: "حجر", opted_out_tag: "STOP: الردود والطلبات فقط",
     next_try: "محاولة جديدة على",
     away_told: "أثناء الانقطاع، تلقى {n} زبون(ة) رسالة «رسالتك محفوظة وسنرد عند عودة المطعم»: ردوا عليهم أولا.",
   },
@@ -358,7 +358,8 @@ async function loadConversations() {
       el("div", { class: "cname" }, c.name, " ",
         c.handoff_requested ? el("span", { class: "tag" }, t("wants_human")) : null,
         c.bot_paused ? el("span", { class: "tag" }, "⏸") : null,
-        c.quarantined ? el("span", { class: "tag", "data-quarantined": c.customer_id }, t("quarantined_tag")) : null),
+        c.quarantined ? el("span", { class: "tag", "data-quarantined": c.customer_id }, t("quarantined_tag")) : null,
+        c.opted_out ? el("span", { class: "tag", "data-opted-out": c.customer_id }, t("opted_out_tag")) : null),
       el("div", { class: "preview" }, c.last_message || "")))));
   if (state.conv) openConversation(state.conv, true);
 }
