@@ -7,3 +7,10 @@
 ALTER TABLE transcript ADD COLUMN msg_id TEXT;
 ALTER TABLE transcript ADD COLUMN revision TEXT CHECK (revision IN ('edited', 'deleted'));
 CREATE INDEX transcript_by_msg_id ON transcript(customer_id, msg_id) WHERE msg_id IS NOT NULL;
+
+-- A reply's line knows the outbox item that carries it, so a delivery the relay reports as
+-- failed (e.g. more than 24 h since the customer's last message, Meta code 131047) shows on
+-- that line as "not delivered" with the reason, for staff to reach the customer another way.
+ALTER TABLE transcript ADD COLUMN outbox_id TEXT;
+ALTER TABLE transcript ADD COLUMN undelivered TEXT;
+CREATE INDEX transcript_by_outbox_id ON transcript(outbox_id) WHERE outbox_id IS NOT NULL;

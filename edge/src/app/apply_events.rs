@@ -98,6 +98,9 @@ fn apply_event(
         EventKind::MessageStatus => {
             if let Ok(st) = serde_json::from_value::<MessageStatus>(ev.payload.clone()) {
                 applied::keep_status(tx, &st, &ev.payload.to_string())?;
+                if let Some(why) = crate::domain::undelivered::reason(&st) {
+                    crate::app::undelivered::show(tx, &st, &why, now)?;
+                }
             }
             Ok(false)
         }

@@ -51,18 +51,16 @@ pub fn apply_consent(
                 Script::Arabic => Lang::Ar,
                 _ => lang.unwrap_or(Lang::Fr),
             };
-            let message = OutgoingMessage::Text {
-                text: consent::confirmation(lang, c).to_string(),
-            };
             let send = SendMessage {
                 provider: msg.provider,
                 account_id: msg.account_id.clone(),
                 to: msg.user_id.clone(),
                 correlation_id: Some(msg.msg_id.clone()),
-                message: message.clone(),
+                message: OutgoingMessage::Text {
+                    text: consent::confirmation(lang, c).to_string(),
+                },
             };
-            outbox::queue_message(tx, &send, at)?;
-            transcript::record_out(tx, customer_id, "bot", &message, at)?;
+            outbox::queue_reply(tx, customer_id, "bot", &send, at)?;
         }
     }
     Ok(())

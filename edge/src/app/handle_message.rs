@@ -19,7 +19,7 @@ use resto_sync::InboundMessage;
 use rusqlite::Transaction;
 
 /// The outbox writer, where `handoff` and older callers look for it.
-pub use crate::store::outbox::queue_message;
+pub use crate::store::outbox::queue_reply;
 
 /// Minutes quoted for pickup orders (the menu file has no preparation time yet).
 pub const PICKUP_MINUTES: u32 = 20;
@@ -485,8 +485,7 @@ fn send_replies(t: &Turn<'_, '_>, menu: &Menu, step: &engine::Step) -> rusqlite:
             correlation_id: Some(t.msg.msg_id.clone()),
             message,
         };
-        queue_message(t.tx, &send, &t.at)?;
-        transcript::record_out(t.tx, t.customer_id, "bot", &send.message, &t.at)?;
+        queue_reply(t.tx, t.customer_id, "bot", &send, &t.at)?;
         sent += 1;
     }
     Ok(sent)

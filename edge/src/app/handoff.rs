@@ -2,8 +2,7 @@
 //! it back. The bot stays quiet while `bot_paused` is set (see `chat::handle_message`).
 
 use crate::store::conversations as store;
-use crate::store::outbox::queue_message;
-use crate::store::transcript;
+use crate::store::outbox::queue_reply;
 use resto_sync::outbound::{OutgoingMessage, SendMessage};
 use resto_sync::Provider;
 use rusqlite::{Connection, Transaction};
@@ -84,22 +83,17 @@ pub fn reply(
             "this customer came to the counter or phoned: there is no chat to answer".into(),
         ));
     }
-    queue_message(
+    queue_reply(
         tx,
+        customer_id,
+        &format!("staff:{staff_name}"),
         &SendMessage {
             provider,
             account_id,
             to,
             correlation_id: None,
-            message: message.clone(),
+            message,
         },
-        at,
-    )?;
-    transcript::record_out(
-        tx,
-        customer_id,
-        &format!("staff:{staff_name}"),
-        &message,
         at,
     )?;
     store::answered_by_staff(tx, customer_id, at)?;

@@ -20,5 +20,6 @@ pub mod record_unmapped;
 pub mod revise_message;
 pub mod teach_alias;
 pub mod tell_customer;
+pub mod undelivered;
 pub mod unmapped_list;
 pub mod vocabulary;

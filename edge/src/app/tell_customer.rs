@@ -2,7 +2,7 @@
 //! issues): the text goes through the same outbox as the bot's replies, in the caller's
 //! transaction.
 
-use crate::store::{customer_orders, outbox, transcript};
+use crate::store::{customer_orders, outbox};
 use resto_sync::outbound::{OutgoingMessage, SendMessage};
 use resto_sync::Provider;
 use rusqlite::{Connection, Transaction};
@@ -22,15 +22,13 @@ pub fn tell(tx: &Transaction<'_>, o: &Order, text: String, at: &str) -> rusqlite
     else {
         return Ok(false);
     };
-    let message = OutgoingMessage::Text { text };
     let send = SendMessage {
         provider,
         account_id: o.account_id.clone(),
         to: o.user_id.clone(),
         correlation_id: None,
-        message: message.clone(),
+        message: OutgoingMessage::Text { text },
     };
-    outbox::queue_message(tx, &send, at)?;
-    transcript::record_out(tx, o.customer_id, "restaurant", &message, at)?;
+    outbox::queue_reply(tx, o.customer_id, "restaurant", &send, at)?;
     Ok(true)
 }

@@ -19,5 +19,6 @@ pub mod register;
 pub mod revision;
 pub mod text;
 pub mod trust_policy;
+pub mod undelivered;
 pub mod wording;
 pub mod words;

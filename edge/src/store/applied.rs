@@ -77,3 +77,13 @@ pub fn keep_status(c: &Connection, st: &MessageStatus, payload: &str) -> rusqlit
 pub(crate) fn inbound_count(c: &Connection) -> rusqlite::Result<i64> {
     c.row("SELECT count(*) FROM inbound_messages", [], |r| r.get(0))
 }
+
+/// The outbox item whose send Graph answered with `msg_id` (from its `sent` status).
+pub fn outbox_of(c: &Connection, msg_id: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    c.prepare_cached(
+        "SELECT outbox_id FROM message_statuses WHERE msg_id = ?1 AND outbox_id IS NOT NULL LIMIT 1",
+    )?
+    .query_row(params![msg_id], |r| r.get(0))
+    .optional()
+}

@@ -6,17 +6,21 @@ use resto_sync::outbound::{OutboxItem, SendMessage};
 use resto_sync::payment::{CreateCheckout, CREATE_CHECKOUT};
 use rusqlite::{params, Connection, Transaction};
 
-/// Adds a `send_message` row to the outbox (drained to the relay by the sync worker).
-pub fn queue_message(tx: &Transaction<'_>, m: &SendMessage, at: &str) -> rusqlite::Result<()> {
+/// Queues a message to a customer and writes it in their transcript as `author`'s, linked to
+/// its outbox item so a delivery failure reported later shows on that line.
+pub fn queue_reply(
+    tx: &Transaction<'_>,
+    customer_id: i64,
+    author: &str,
+    m: &SendMessage,
+    at: &str,
+) -> rusqlite::Result<()> {
+    let id = ulid::Ulid::new().to_string();
     tx.run(
         "INSERT INTO outbox (id, kind, created_at, payload) VALUES (?1, 'send_message', ?2, ?3)",
-        params![
-            ulid::Ulid::new().to_string(),
-            at,
-            serde_json::to_string(m).unwrap_or_default()
-        ],
+        params![id, at, serde_json::to_string(m).unwrap_or_default()],
     )?;
-    Ok(())
+    crate::store::transcript::record_out(tx, customer_id, author, &m.message, at, &id)
 }
 
 /// Adds a `create_checkout` row; `id` is the attempt's id, which the relay dedupes on.

@@ -4,7 +4,7 @@
 use crate::store::Cached;
 use resto_sync::outbound::OutgoingMessage;
 use resto_sync::InboundMessage;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 pub fn record_in(
@@ -70,12 +70,29 @@ pub fn revise(
     Ok(n > 0)
 }
 
+/// A reply as staff see it; `outbox_id` is the item that carries it (see `outbox::queue_reply`).
+/// The relay could not deliver the reply carried by `outbox_id`: its line says why, and the
+/// customer's conversation is raised for staff. False when no line carries it.
+pub fn mark_undelivered(c: &Connection, outbox_id: &str, why: &str, at: &str) -> rusqlite::Result<bool> {
+    let customer: Option<i64> = c
+        .prepare_cached(
+            "UPDATE transcript SET undelivered = ?2 WHERE outbox_id = ?1 RETURNING customer_id",
+        )?
+        .query_row(params![outbox_id, why], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = customer {
+        crate::store::conversations::note_unread(c, id, at)?;
+    }
+    Ok(customer.is_some())
+}
+
 pub fn record_out(
     c: &Connection,
     customer_id: i64,
     author: &str,
     m: &OutgoingMessage,
     at: &str,
+    outbox_id: &str,
 ) -> rusqlite::Result<()> {
     let (kind, body) = match m {
         OutgoingMessage::Text { text } => ("text", text.clone()),
@@ -105,8 +122,8 @@ pub fn record_out(
         OutgoingMessage::Template { name, .. } => ("template", name.clone()),
     };
     c.run(
-        "INSERT INTO transcript (customer_id, direction, author, kind, body, at) VALUES (?1, 'out', ?2, ?3, ?4, ?5)",
-        params![customer_id, author, kind, body, at],
+        "INSERT INTO transcript (customer_id, direction, author, kind, body, at, outbox_id) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6)",
+        params![customer_id, author, kind, body, at, outbox_id],
     )?;
     Ok(())
 }
@@ -122,6 +139,8 @@ pub struct Entry {
     pub at: String,
     /// `edited` or `deleted` when the customer changed the message afterwards.
     pub revision: Option<String>,
+    /// Why the relay could not deliver this reply, when it could not.
+    pub undelivered: Option<String>,
 }
 
 /// A media item as the console shows it: the device's own copy once the relay fetched it
@@ -141,7 +160,7 @@ pub struct Media {
 /// The last `limit` entries, oldest first.
 pub fn list(c: &Connection, customer_id: i64, limit: u32) -> rusqlite::Result<Vec<Entry>> {
     let mut st = c.prepare_cached(
-        "SELECT id, direction, author, kind, body, media, at, revision FROM \
+        "SELECT id, direction, author, kind, body, media, at, revision, undelivered FROM \
          (SELECT * FROM transcript WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
     )?;
     let rows = st.query_map(params![customer_id, limit], |r| {
@@ -159,6 +178,7 @@ pub fn list(c: &Connection, customer_id: i64, limit: u32) -> rusqlite::Result<Ve
                 media: Vec::new(),
                 at: r.get(6)?,
                 revision: r.get(7)?,
+                undelivered: r.get(8)?,
             },
             attachments,
         ))

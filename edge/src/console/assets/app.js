@@ -24,7 +24,7 @@ const T = {
     handoff_alert: "demande à parler à quelqu'un", open: "Ouvrir",
     bot_paused: "Bot en pause (vous avez la main)", bot_active: "Bot actif", wants_human: "Veut un humain",
     available: "Disponible", unavailable: "Indisponible", save: "Enregistrer",
-    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible", msg_edited: "modifié par le client", msg_deleted: "message retiré par le client", media_fetching: "en cours de téléchargement…",
+    saved: "Enregistré", order_saved: "Commande enregistrée", media_missing: "non disponible", msg_edited: "modifié par le client", undelivered: "Non remis au client", undelivered_window: "Non remis : plus de 24 h depuis le dernier message du client, WhatsApp refuse un message libre. Appelez le client, ou demandez à l'opérateur un modèle de message (resto-relay route template).", msg_deleted: "message retiré par le client", media_fetching: "en cours de téléchargement…",
     image: "Image", audio: "Message vocal", video: "Vidéo", document: "Document", sticker: "Autocollant",
     location: "Position", you: "Vous", bot: "Bot", restaurant: "Restaurant", pick_conv: "Choisissez une conversation",
     wrong_login: "Nom ou mot de passe incorrect", locked: "Trop d'essais : compte bloqué jusqu'à",
@@ -58,7 +58,7 @@ const T = {
     handoff_alert: "يطلب التحدث مع شخص", open: "فتح",
     bot_paused: "البوت متوقف (أنت تتكفل)", bot_active: "البوت يعمل", wants_human: "يريد شخصا",
     available: "متوفر", unavailable: "غير متوفر", save: "حفظ",
-    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح", msg_edited: "عدّله الزبون", msg_deleted: "رسالة حذفها الزبون", media_fetching: "جاري التحميل…",
+    saved: "تم الحفظ", order_saved: "تم تسجيل الطلب", media_missing: "غير متاح", msg_edited: "عدّله الزبون", undelivered: "لم تصل إلى الزبون", undelivered_window: "لم تصل: مرّت أكثر من 24 ساعة على آخر رسالة من الزبون، وواتساب يرفض الرسائل الحرة. اتصل بالزبون أو اطلب من المشغّل نموذج رسالة (resto-relay route template).", msg_deleted: "رسالة حذفها الزبون", media_fetching: "جاري التحميل…",
     image: "صورة", audio: "رسالة صوتية", video: "فيديو", document: "ملف", sticker: "ملصق",
     location: "موقع", you: "أنت", bot: "البوت", restaurant: "المطعم", pick_conv: "اختر محادثة",
     wrong_login: "الاسم أو كلمة السر خاطئة", locked: "محاولات كثيرة: الحساب مقفل حتى",
@@ -403,6 +403,8 @@ async function openConversation(id, quiet) {
       el("div", { class: "meta" }, who + " · " + localTime(m.at) + (m.revision ? " · " + t("msg_" + m.revision) : "")),
       m.body ? el("div", {}, m.body) : null,
       media,
+      m.undelivered ? el("div", { class: "undelivered", "data-undelivered": m.undelivered },
+        "⚠ " + (m.undelivered === "outside_window" ? t("undelivered_window") : t("undelivered") + " : " + m.undelivered)) : null,
       nonText ? el("div", { class: "placeholder" }, "[" + t(m.kind) + " — " + t("media_missing") + "]") : null);
   }));
   if (!quiet || atBottom) box.scrollTop = box.scrollHeight;
