@@ -157,6 +157,20 @@ enum RouteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The approved WhatsApp utility template (one body parameter, in French `fr` and Arabic
+    /// `ar`) that carries a notice to a customer whose last message is more than 24 h old.
+    Template {
+        #[arg(long, value_enum)]
+        provider: ProviderArg,
+        #[arg(long)]
+        account: String,
+        /// Template name as approved in WhatsApp Manager.
+        #[arg(long, required_unless_present = "clear")]
+        name: Option<String>,
+        /// Remove the template: late notices are held and shown to staff.
+        #[arg(long, conflicts_with = "name")]
+        clear: bool,
+    },
 }
 
 pub fn main() -> ExitCode {

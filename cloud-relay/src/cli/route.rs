@@ -1,7 +1,7 @@
 //! `resto-relay route add|list`: which node receives which Meta account's messages.
 
 use super::RouteCommand;
-use crate::store::{self, admin};
+use crate::store::{self, admin, window};
 use anyhow::{bail, Context};
 use resto_sync::Provider;
 use rusqlite::Connection;
@@ -29,6 +29,12 @@ pub(super) fn run(config: Option<&Path>, cmd: RouteCommand) -> anyhow::Result<Ex
             )?
         }
         RouteCommand::List { json } => list(&conn, json)?,
+        RouteCommand::Template {
+            provider,
+            account,
+            name,
+            clear: _,
+        } => template(&conn, provider.into(), &account, name.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -73,6 +79,30 @@ fn add(
     Ok(())
 }
 
+fn template(
+    conn: &Connection,
+    provider: Provider,
+    account: &str,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    if provider != Provider::Wa && name.is_some() {
+        bail!("templates exist only on WhatsApp: Messenger and Instagram allow no message outside the 24-hour window");
+    }
+    if let Some(n) = name {
+        if n.trim().is_empty() || n.contains(char::is_whitespace) {
+            bail!("--name {n:?} is not a template name: use the name shown in WhatsApp Manager (lower case, underscores)");
+        }
+    }
+    if !window::set_template(conn, provider, account, name)? {
+        bail!("no route for {provider} {account}: add it first with `resto-relay route add`");
+    }
+    match name {
+        Some(n) => println!("route {provider} {account}: notices more than 24 h after the customer's last message go as template {n:?} (fr / ar)"),
+        None => println!("route {provider} {account}: no template; late notices are held and shown to staff"),
+    }
+    Ok(())
+}
+
 fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
     let routes = admin::list_routes(conn)?;
     if json {
@@ -82,7 +112,7 @@ fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
     } else {
         for r in routes {
             println!(
-                "{:<4} {:<24} -> {}{}",
+                "{:<4} {:<24} -> {}{}{}",
                 r.provider,
                 r.account_id,
                 r.node_id,
@@ -90,7 +120,10 @@ fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
                     "  (access token set)"
                 } else {
                     ""
-                }
+                },
+                r.window_template
+                    .map(|t| format!("  (late notices: template {t})"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -8,3 +8,4 @@ pub mod read_receipt;
 pub mod render;
 pub mod schedule;
 pub mod sender;
+pub mod window;

@@ -6,6 +6,7 @@
 
 use super::render::{classify, render, SendVerdict};
 use super::schedule::{pick, InFlight, Limits, Pace};
+use super::window::{self, WindowPlan};
 use crate::state::AppState;
 use crate::store::outbox::{Customer, DueItem, OutboxChange, OutboxUpdate};
 use crate::store::{now_rfc3339, EventFate, IngestBatch};
@@ -219,10 +220,19 @@ async fn send_one(app: &AppState, client: &reqwest::Client, item: &DueItem) -> O
     let payload: serde_json::Value = serde_json::from_str(&item.payload).unwrap_or_default();
     let (msg, verdict) = match SendMessage::from_payload(&payload) {
         Err(e) => (None, SendVerdict::Permanent { code: 0, error: e }),
-        Ok(msg) => {
-            let verdict = attempt_send(app, client, &msg).await;
-            (Some(msg), verdict)
-        }
+        Ok(msg) => match fit_window(app, msg).await {
+            Ok(msg) => {
+                let verdict = attempt_send(app, client, &msg).await;
+                (Some(msg), verdict)
+            }
+            Err((msg, error)) => (
+                Some(msg),
+                SendVerdict::Permanent {
+                    code: window::OUTSIDE_WINDOW_CODE,
+                    error,
+                },
+            ),
+        },
     };
     let status = |status: &str, msg_id: String, errors: Vec<StatusError>| {
         msg.as_ref().map(|m| {
@@ -311,6 +321,38 @@ pub fn released_note(released_later: u32) -> String {
         "released {released_later} later repl{} to this customer: they are sent without this one",
         if released_later == 1 { "y" } else { "ies" }
     )
+}
+
+/// The message as it may leave under Meta's customer-service window: as written, as the
+/// route's template, or not at all (`Err` with why). When the relay cannot tell (database
+/// error), it sends and lets Meta decide: its 131047 is dead-lettered the same way.
+async fn fit_window(
+    app: &AppState,
+    msg: SendMessage,
+) -> Result<SendMessage, (SendMessage, String)> {
+    let w = match app
+        .store
+        .window(msg.provider, &msg.account_id, &msg.to)
+        .await
+    {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the customer's window; sending as written");
+            return Ok(msg);
+        }
+    };
+    let last = w
+        .last_inbound_at
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    match window::plan(msg.clone(), last, chrono::Utc::now(), w.template.as_deref()) {
+        WindowPlan::Send(m) => Ok(m),
+        WindowPlan::AsTemplate(m) => {
+            tracing::info!(channel = m.provider.as_str(), account_id = %m.account_id, "late notice sent as the route's template");
+            Ok(m)
+        }
+        WindowPlan::Hold(why) => Err((msg, why)),
+    }
 }
 
 async fn attempt_send(app: &AppState, client: &reqwest::Client, msg: &SendMessage) -> SendVerdict {

@@ -81,6 +81,8 @@ pub struct RouteRow {
     pub node_id: String,
     pub has_access_token: bool,
     pub created_at: String,
+    /// The template late notices go as (`route template`).
+    pub window_template: Option<String>,
 }
 
 /// What `route add` did.
@@ -162,7 +164,7 @@ pub fn add_route(
 
 pub fn list_routes(conn: &Connection) -> Result<Vec<RouteRow>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT provider, account_id, node_id, access_token IS NOT NULL, created_at \
+        "SELECT provider, account_id, node_id, access_token IS NOT NULL, created_at, window_template \
          FROM routes ORDER BY node_id, provider, account_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -173,6 +175,7 @@ pub fn list_routes(conn: &Connection) -> Result<Vec<RouteRow>, StoreError> {
             node_id: r.get(2)?,
             has_access_token: r.get(3)?,
             created_at: r.get(4)?,
+            window_template: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -12,6 +12,7 @@ pub mod funnel;
 pub mod media;
 pub mod outbox;
 pub mod retention;
+pub mod window;
 mod writer;
 pub(crate) use writer::append_to_node;
 

@@ -6,7 +6,7 @@ use super::away::{self, AwayFlag, Told};
 use super::dedupe::{key_hash, DedupeIndex, KeyHash};
 use super::{new_event_id, IngestBatch, NewEvent, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
-use resto_sync::Provider;
+use resto_sync::{EventKind, Provider};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -246,6 +246,13 @@ fn append_event(
     )?
     .execute(params![provider, ev.dedupe_key, now])?;
     cache.last_key_id = conn.last_insert_rowid();
+    if ev.kind == EventKind::InboundMessage {
+        conn.prepare_cached(super::window::TOUCH)?.execute(params![
+            provider,
+            ev.account_id,
+            ev.payload
+        ])?;
+    }
     // Looked up inside the transaction, so a route added by `resto-relay route add` in another
     // process is seen by the very next webhook, and never half-way through a batch.
     let key = (ev.provider, ev.account_id.clone());

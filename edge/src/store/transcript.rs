@@ -73,7 +73,12 @@ pub fn revise(
 /// A reply as staff see it; `outbox_id` is the item that carries it (see `outbox::queue_reply`).
 /// The relay could not deliver the reply carried by `outbox_id`: its line says why, and the
 /// customer's conversation is raised for staff. False when no line carries it.
-pub fn mark_undelivered(c: &Connection, outbox_id: &str, why: &str, at: &str) -> rusqlite::Result<bool> {
+pub fn mark_undelivered(
+    c: &Connection,
+    outbox_id: &str,
+    why: &str,
+    at: &str,
+) -> rusqlite::Result<bool> {
     let customer: Option<i64> = c
         .prepare_cached(
             "UPDATE transcript SET undelivered = ?2 WHERE outbox_id = ?1 RETURNING customer_id",

@@ -201,3 +201,99 @@ fn stop_and_whatsapps_marketing_stop_are_honoured_and_shown_to_staff() {
         "WhatsApp already told them: no message from us"
     );
 }
+
+/// A WhatsApp body from `from` whose one text message Meta stamped `secs_ago` seconds ago.
+fn wa_text_sent_ago(from: &str, id: &str, text: &str, secs_ago: u64) -> Vec<u8> {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - secs_ago;
+    serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "104857600012345",
+        "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "213550000000", "phone_number_id": "109876543210987"},
+            "contacts": [{"profile": {"name": "Client"}, "wa_id": from}],
+            "messages": [{"from": from, "id": id, "timestamp": ts.to_string(), "type": "text",
+                "text": {"body": text}}]}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+/// More than 24 h after the customer's last message, a free-form message is held (never sent
+/// for Meta to refuse) and staff see it was not delivered; once the operator configures the
+/// route's template, the next notice goes as that template carrying the text.
+#[test]
+fn outside_the_24_hour_window_a_notice_is_held_and_shown_or_sent_as_the_template() {
+    let s = setup();
+    resto_e2e::console::add_staff(&s.edge, "karim", "owner", "owner-secret-1");
+    let console = ConsoleClient::logged_in(&s.edge, "karim", "owner-secret-1");
+    let customer = "213661009004";
+    // Written two days ago, delivered only now (say, after a long outage on the way).
+    s.deliver(
+        &wa_text_sent_ago(customer, "wamid.late-1", "salam", 2 * 86_400),
+        "wamid.late-1",
+    );
+    let id = s.edge.count(&format!(
+        "SELECT id FROM customers WHERE user_id = '{customer}'"
+    ));
+    assert_eq!(
+        console
+            .post(
+                &format!("/api/conversations/{id}/take-over"),
+                serde_json::json!({})
+            )
+            .status,
+        200
+    );
+    let reply = console.post(
+        &format!("/api/conversations/{id}/reply"),
+        serde_json::json!({"text": "Votre commande est prête, vous pouvez passer."}),
+    );
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    wait_until(60, "staff see their reply was not delivered", || {
+        let conv = console.get(&format!("/api/conversations/{id}")).body;
+        conv["transcript"].as_array().unwrap().iter().any(|m| {
+            m["body"] == "Votre commande est prête, vous pouvez passer."
+                && m["undelivered"] == "outside_window"
+        })
+    });
+    assert!(
+        !s.graph.received().iter().any(|r| r.to() == customer),
+        "nothing was sent for Meta to refuse"
+    );
+    assert_eq!(
+        s.relay.count("SELECT count(*) FROM outbox_items WHERE state = 'dead' AND last_error LIKE '%route template%'"),
+        s.relay.count("SELECT count(*) FROM outbox_items WHERE state = 'dead'"),
+        "held with the fix in the dead-letter queue"
+    );
+
+    let out = s.relay.cli(&[
+        "route",
+        "template",
+        "--provider",
+        "wa",
+        "--account",
+        "109876543210987",
+        "--name",
+        "order_update",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    console.post(
+        &format!("/api/conversations/{id}/reply"),
+        serde_json::json!({"text": "Votre commande\nvous attend."}),
+    );
+    wait_until(60, "the notice went as the route's template", || {
+        s.graph.received().iter().any(|r| {
+            r.to() == customer
+                && r.body["type"] == "template"
+                && r.body["template"]["name"] == "order_update"
+                && r.body["template"]["language"]["code"] == "fr"
+                && r.body["template"]["components"][0]["parameters"][0]["text"]
+                    == "Votre commande vous attend."
+        })
+    });
+}
