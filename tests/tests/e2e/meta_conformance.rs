@@ -100,7 +100,12 @@ fn an_edit_and_an_unsend_change_the_line_staff_see_and_are_not_answered() {
 #[test]
 fn a_chat_plugin_visitor_is_answered_by_user_ref() {
     let s = setup();
-    s.deliver(&own_fixture("msg_user_ref.json"), "m_user-ref-0001");
+    // Written now: the fixture's own date is long past Meta's 24-hour reply window.
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&own_fixture("msg_user_ref.json")).unwrap();
+    body["entry"][0]["messaging"][0]["timestamp"] =
+        serde_json::json!(chrono::Utc::now().timestamp_millis());
+    s.deliver(body.to_string().as_bytes(), "m_user-ref-0001");
     wait_until(60, "the visitor was answered", || {
         s.graph
             .received()
@@ -296,4 +301,59 @@ fn outside_the_24_hour_window_a_notice_is_held_and_shown_or_sent_as_the_template
                     == "Votre commande vous attend."
         })
     });
+}
+
+/// A WhatsApp text from a customer with BSUID `bsuid`, their phone given or withheld.
+fn wa_text_with_bsuid(phone: Option<&str>, bsuid: &str, id: &str, text: &str) -> Vec<u8> {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut contact = serde_json::json!({"profile": {"name": "Yasmine", "username": "yasmine.dz"}, "user_id": bsuid});
+    let mut message = serde_json::json!({"from_user_id": bsuid, "id": id, "timestamp": ts.to_string(),
+        "type": "text", "text": {"body": text}});
+    if let Some(p) = phone {
+        contact["wa_id"] = serde_json::json!(p);
+        message["from"] = serde_json::json!(p);
+    }
+    serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "104857600012345",
+        "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "213550000000", "phone_number_id": "109876543210987"},
+            "contacts": [contact], "messages": [message]}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+/// A customer seen with phone and BSUID, then with the phone withheld (a username), is one
+/// customer with one conversation, answered by BSUID (`recipient`) when there is no phone.
+#[test]
+fn a_customer_whose_phone_is_later_withheld_stays_one_customer_answered_by_bsuid() {
+    let s = setup();
+    let bsuid = "DZ.13650000000000777";
+    s.deliver(
+        &wa_text_with_bsuid(Some("213661009005"), bsuid, "wamid.bsuid-1", "salam"),
+        "wamid.bsuid-1",
+    );
+    s.deliver(
+        &wa_text_with_bsuid(None, bsuid, "wamid.bsuid-2", "menu"),
+        "wamid.bsuid-2",
+    );
+    wait_until(60, "the phoneless message was answered by BSUID", || {
+        s.graph
+            .received()
+            .iter()
+            .any(|r| r.body["recipient"] == bsuid && r.body.get("to").is_none())
+    });
+    assert_eq!(
+        s.edge.count(&format!(
+            "SELECT count(*) FROM customers WHERE bsuid = '{bsuid}' AND phone = '213661009005'"
+        )),
+        1
+    );
+    assert_eq!(
+        s.edge.count("SELECT count(*) FROM customers"),
+        1,
+        "one customer"
+    );
+    assert_eq!(s.edge.count("SELECT count(*) FROM conversations"), 1);
 }
