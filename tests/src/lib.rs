@@ -519,7 +519,17 @@ impl Drop for Relay {
     }
 }
 
-/// A WhatsApp text webhook for `phone_number_id` with a caller-chosen wamid.
+/// Now, as Meta stamps a message it delivers (epoch seconds): replies to older messages fall
+/// outside the 24-hour window and are held by the relay.
+pub fn meta_timestamp_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string()
+}
+
+/// A WhatsApp text webhook for `phone_number_id` with a caller-chosen wamid, sent now.
 pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
     serde_json::json!({
         "object": "whatsapp_business_account",
@@ -527,7 +537,7 @@ pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "213555010000", "phone_number_id": phone_number_id},
             "contacts": [{"profile": {"name": "Yacine"}, "wa_id": "213555010101"}],
-            "messages": [{"from": "213555010101", "id": wamid, "timestamp": "1795199400",
+            "messages": [{"from": "213555010101", "id": wamid, "timestamp": meta_timestamp_now(),
                           "type": "text", "text": {"body": text}}]
         }}]}]
     })
@@ -538,11 +548,7 @@ pub fn wa_text(phone_number_id: &str, wamid: &str, text: &str) -> Vec<u8> {
 /// One WhatsApp webhook for `phone_number_id` carrying `texts` from `from`, sent now, with
 /// wamids `wamid.<from>.<first_id + i>`.
 pub fn wa_texts(phone_number_id: &str, from: &str, first_id: usize, texts: &[&str]) -> Vec<u8> {
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string();
+    let ts = meta_timestamp_now();
     let messages: Vec<serde_json::Value> = texts
         .iter()
         .enumerate()

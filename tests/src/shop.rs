@@ -109,7 +109,7 @@ impl Shop {
     fn post_message(&mut self, from: &str, name: &str, content: serde_json::Value) -> String {
         self.wamid += 1;
         let wamid = format!("wamid.shop.{from}.{}", self.wamid);
-        let mut message = serde_json::json!({"from": from, "id": wamid, "timestamp": "1795199400"});
+        let mut message = serde_json::json!({"from": from, "id": wamid, "timestamp": crate::meta_timestamp_now()});
         if let (Some(m), Some(c)) = (message.as_object_mut(), content.as_object()) {
             m.extend(c.clone());
         }
