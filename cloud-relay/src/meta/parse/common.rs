@@ -52,6 +52,20 @@ pub(super) fn message_time(
     received_at.to_string()
 }
 
+/// An id for an item Meta sent without one: `prefix` + the first 32 hex digits of SHA-256 over
+/// `parts`, which must be what Meta resends identically, so that its retries still dedupe.
+/// Never random.
+pub(super) fn derived_id(prefix: &str, parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{}", &hex[..32])
+}
+
 fn s(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),

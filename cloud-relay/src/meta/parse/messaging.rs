@@ -1,7 +1,7 @@
 //! Messenger (`object: page`) and Instagram (`object: instagram`) payloads (META_PROTOCOL
 //! §5–§6): `entry[].messaging[]`, `standby[]`, and the dashboard's `changes[]` test shape.
 
-use super::common::{arr, get, gs, message_time};
+use super::common::{arr, derived_id, get, gs, message_time};
 use super::{Ignored, IgnoredReason, ParsedWebhook};
 use resto_sync::{Attachment, InboundMessage, MessageKind, Provider};
 use serde_json::{Map, Value};
@@ -103,6 +103,22 @@ fn messaging_item(
                 "{path}: postback without mid; id derived from its content"
             ));
             Some(postback_id(&account_id, &user_id, item.get("timestamp"), p))
+        })
+        .or_else(|| {
+            // A message with content but no mid: kept under an id made from its content.
+            let m = message?;
+            let raw_time = item
+                .get("timestamp")
+                .map(Value::to_string)
+                .unwrap_or_default();
+            out.oddities.push(format!(
+                "{path}: message without mid; id derived from its content"
+            ));
+            let content = Value::Object(m.clone()).to_string();
+            Some(derived_id(
+                "m.",
+                &[&account_id, &user_id, &raw_time, &content],
+            ))
         });
     let Some(msg_id) = mid else {
         if reaction.is_some() {
@@ -155,21 +171,17 @@ fn postback_id(
     timestamp: Option<&Value>,
     p: &Map<String, Value>,
 ) -> String {
-    use sha2::{Digest, Sha256};
     let raw_time = timestamp.map(Value::to_string).unwrap_or_default();
-    let mut h = Sha256::new();
-    for part in [
-        account_id,
-        user_id,
-        &raw_time,
-        &gs(p, &["payload"]).unwrap_or_default(),
-        &gs(p, &["title"]).unwrap_or_default(),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("pb.{}", &hex[..32])
+    derived_id(
+        "pb.",
+        &[
+            account_id,
+            user_id,
+            &raw_time,
+            &gs(p, &["payload"]).unwrap_or_default(),
+            &gs(p, &["title"]).unwrap_or_default(),
+        ],
+    )
 }
 
 /// Why an item that reached us is not a customer message (echoes of our own sends,

@@ -74,13 +74,13 @@ fn a_whatsapp_user_without_a_phone_is_keyed_by_the_business_scoped_id() {
 fn an_unreadable_item_is_reported_and_its_neighbours_kept() {
     let body = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
         "metadata":{"phone_number_id":"42"},
-        "messages":[{"from":"213","timestamp":"1795199400","type":"text","text":{"body":"no id"}},
+        "messages":[{"id":"wamid.1","timestamp":"1795199400","type":"text","text":{"body":"no sender"}},
                     {"from":"213","id":"wamid.2","timestamp":"1795199400","type":"poll","poll":{}}],
         "statuses":[{"id":"wamid.9","status":"failed","timestamp":"1795199400"}],
         "errors":[{"code":131000,"title":"Something went wrong"}]}}]}]});
     let p = parse_meta_webhook(body.to_string().as_bytes(), RECEIVED).unwrap();
     assert_eq!(p.invalid_items.len(), 1, "{:?}", p.invalid_items);
-    assert!(p.invalid_items[0].contains("messages[0]: missing id"));
+    assert!(p.invalid_items[0].contains("messages[0]: missing from and from_user_id"));
     assert_eq!(p.messages.len(), 1);
     assert_eq!(p.messages[0].kind, MessageKind::Unsupported);
     assert!(p.messages[0].raw.is_some());
@@ -222,4 +222,38 @@ fn a_whatsapp_marketing_stop_is_forwarded_for_the_customer() {
     assert_eq!(m.kind, MessageKind::Unsupported);
     assert_eq!(m.raw.as_ref().unwrap()["user_preferences"]["value"], "stop");
     assert_eq!(m.timestamp, "2026-11-20T18:35:00Z");
+}
+
+/// A message with a customer and content but no id (WhatsApp `id`, Messenger `mid`) is kept
+/// under an id derived from its content: the same on Meta's retry, another for another message.
+#[test]
+fn a_message_without_an_id_is_kept_under_an_id_its_retries_share() {
+    let wa = |text: &str| {
+        json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+            "metadata":{"phone_number_id":"42"},
+            "messages":[{"from":"213661000001","timestamp":"1795199400","type":"text","text":{"body":text}}]}}]}]})
+        .to_string()
+    };
+    let msg = |text: &str| {
+        json!({"object":"page","entry":[{"id":"1","messaging":[
+            {"sender":{"id":"7"},"recipient":{"id":"1"},"timestamp":1795199472354u64,"message":{"text":text}}]}]})
+        .to_string()
+    };
+    for (body, other, prefix) in [
+        (wa("salam"), wa("menu"), "wa."),
+        (msg("salam"), msg("menu"), "m."),
+    ] {
+        let p = parse_meta_webhook(body.as_bytes(), RECEIVED).unwrap();
+        assert!(p.invalid_items.is_empty(), "{:?}", p.invalid_items);
+        let id = &p.messages[0].msg_id;
+        assert!(
+            id.starts_with(prefix) && id.len() == prefix.len() + 32,
+            "{id}"
+        );
+        assert!(p.oddities[0].contains("id derived from its content"));
+        let again = parse_meta_webhook(body.as_bytes(), "2026-12-06T00:00:00Z").unwrap();
+        assert_eq!(&again.messages[0].msg_id, id);
+        let o = parse_meta_webhook(other.as_bytes(), RECEIVED).unwrap();
+        assert_ne!(&o.messages[0].msg_id, id);
+    }
 }

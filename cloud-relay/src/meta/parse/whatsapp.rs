@@ -1,7 +1,7 @@
 //! WhatsApp Cloud API payloads (`object: whatsapp_business_account`, META_PROTOCOL §4):
 //! `entry[].changes[].value` with `messages[]` and `statuses[]`.
 
-use super::common::{arr, epoch_to_rfc3339, gs, message_time};
+use super::common::{arr, derived_id, epoch_to_rfc3339, gs, message_time};
 use super::{Ignored, IgnoredReason, ParsedWebhook};
 use resto_sync::{
     Attachment, InboundMessage, Location, MessageKind, MessageStatus, OrderItem, Provider,
@@ -122,8 +122,24 @@ fn wa_message(
     at: (&str, &str),
     oddities: &mut Vec<String>,
 ) -> Result<InboundMessage, &'static str> {
-    let msg_id = gs(m, &["id"]).ok_or("missing id")?;
     let from = gs(m, &["from"]);
+    let msg_id = match gs(m, &["id"]) {
+        Some(id) => id,
+        None => {
+            // Kept under an id made from what Meta resends identically (its retries dedupe).
+            oddities.push(format!(
+                "{}: message without id; id derived from its content",
+                at.1
+            ));
+            let raw_time = m.get("timestamp").map(Value::to_string).unwrap_or_default();
+            let sender = from
+                .clone()
+                .or_else(|| gs(m, &["from_user_id"]))
+                .unwrap_or_default();
+            let content = Value::Object(m.clone()).to_string();
+            derived_id("wa.", &[account_id, &sender, &raw_time, &content])
+        }
+    };
     let contact = find_contact(
         contacts,
         from.as_deref(),
