@@ -17,7 +17,9 @@ pub fn apply_identity_change(
     let at = fmt_ts(now);
     let customer = customers::seen(tx, msg, &at)?;
     let note = match change {
-        IdentityChange::NewNumber { note, .. } | IdentityChange::Notice { note } => note,
+        IdentityChange::NewNumber { note, .. }
+        | IdentityChange::NewBsuid { note, .. }
+        | IdentityChange::Notice { note } => note,
     };
     let shown = InboundMessage {
         text: Some(format!("[WhatsApp] {note}")),
@@ -25,6 +27,14 @@ pub fn apply_identity_change(
     };
     transcript::record_in(tx, customer.id, &shown, &at)?;
     conversations::note_unread(tx, customer.id, &at)?;
+    if let IdentityChange::NewBsuid { new_bsuid, .. } = change {
+        if !customers::change_bsuid(tx, customer.id, new_bsuid)? {
+            tracing::warn!(
+                customer_id = customer.id,
+                "new BSUID already belongs to another customer; left apart for staff"
+            );
+        }
+    }
     if let IdentityChange::NewNumber { new_wa_id, .. } = change {
         let moved = customers::change_wa_id(tx, &msg.account_id, &msg.user_id, new_wa_id)?;
         if moved {

@@ -7,8 +7,11 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentityChange {
-    /// The customer moved to a new number; `new_wa_id` is their id from now on.
+    /// The customer moved to a new number; `new_wa_id` is their id from now on (and their
+    /// BSUID changes with it: the next message carries the new one).
     NewNumber { new_wa_id: String, note: String },
+    /// Meta gave the customer a new business-scoped user id.
+    NewBsuid { new_bsuid: String, note: String },
     /// Anything else Meta says about the customer (e.g. `customer_identity_changed`: the
     /// customer reinstalled WhatsApp); shown to staff, nothing to change.
     Notice { note: String },
@@ -34,12 +37,19 @@ pub fn identity_change(msg: &InboundMessage) -> Option<IdentityChange> {
         }
         _ => None,
     };
-    Some(
-        match new_id.filter(|n| !n.is_empty() && *n != msg.user_id) {
-            Some(new_wa_id) => IdentityChange::NewNumber { new_wa_id, note },
-            None => IdentityChange::Notice { note },
-        },
-    )
+    if let Some(new_wa_id) = new_id.filter(|n| !n.is_empty() && *n != msg.user_id) {
+        return Some(IdentityChange::NewNumber { new_wa_id, note });
+    }
+    let new_bsuid = match kind.as_str() {
+        "user_changed_user_id" | "user_id_update" => {
+            text("user_id").or_else(|| text("new_user_id"))
+        }
+        _ => None,
+    };
+    Some(match new_bsuid.filter(|b| !b.is_empty()) {
+        Some(new_bsuid) => IdentityChange::NewBsuid { new_bsuid, note },
+        None => IdentityChange::Notice { note },
+    })
 }
 
 #[cfg(test)]
@@ -69,6 +79,16 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_user_id_update_names_the_new_bsuid() {
+        let c = identity_change(&system(
+            json!({"type": "user_changed_user_id", "user_id": "DZ.2"}),
+        ));
+        assert!(
+            matches!(c, Some(IdentityChange::NewBsuid { ref new_bsuid, .. }) if new_bsuid == "DZ.2")
+        );
     }
 
     #[test]

@@ -171,7 +171,8 @@ pub fn walk_in(
 }
 
 /// Moves a WhatsApp customer to their new number: their orders, conversation and history
-/// stay theirs, and the bot answers the new number. When the new number already wrote to us
+/// stay theirs, and the bot answers the new number. Their BSUID is forgotten: Meta gives a
+/// new one with a new number, and the next message brings it. When the new number already wrote to us
 /// (a second customer record exists) nothing is merged and false is returned, for staff to see.
 pub fn change_wa_id(
     c: &Connection,
@@ -180,10 +181,20 @@ pub fn change_wa_id(
     new: &str,
 ) -> rusqlite::Result<bool> {
     let n = c.run(
-        "UPDATE customers SET user_id = ?3, phone = ?3 \
+        "UPDATE customers SET user_id = ?3, phone = ?3, bsuid = NULL \
          WHERE provider = 'wa' AND account_id = ?1 AND user_id = ?2 \
            AND NOT EXISTS (SELECT 1 FROM customers WHERE provider = 'wa' AND user_id = ?3)",
         params![account_id, old, new],
+    )?;
+    Ok(n == 1)
+}
+
+/// The customer's new BSUID (Meta's user id update); false when another customer has it.
+pub fn change_bsuid(c: &Connection, customer_id: i64, bsuid: &str) -> rusqlite::Result<bool> {
+    let n = c.run(
+        "UPDATE customers SET bsuid = ?2 WHERE id = ?1 AND NOT EXISTS \
+           (SELECT 1 FROM customers o WHERE o.provider = customers.provider AND o.bsuid = ?2 AND o.id <> ?1)",
+        params![customer_id, bsuid],
     )?;
     Ok(n == 1)
 }
