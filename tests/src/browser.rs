@@ -158,6 +158,23 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
+    /// Opens the staff console at `console` (host:port) and logs in as `name`; returns once
+    /// the console shows.
+    pub fn log_in(&mut self, console: &str, name: &str, password: &str) {
+        self.goto(&format!("http://{console}/"));
+        self.wait_for(
+            "the login form",
+            "!document.getElementById('login-view').classList.contains('hidden')",
+        );
+        self.fill("#login-name", name);
+        self.fill("#login-password", password);
+        self.click("#login-submit");
+        self.wait_for(
+            "the console after logging in",
+            "!document.getElementById('app-view').classList.contains('hidden')",
+        );
+    }
+
     pub fn goto(&mut self, url: &str) {
         self.call("Page.navigate", json!({"url": url}));
         self.wait_for("the page loaded", "document.readyState === 'complete'");

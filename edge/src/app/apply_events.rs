@@ -148,22 +148,8 @@ mod tests {
         }
     }
 
-    /// A fresh edge database with the demo menu imported, so customers are answered.
     fn shop_with_menu() -> (std::path::PathBuf, Connection) {
-        let dir = std::env::temp_dir().join(format!("edge-apply-{}", ulid::Ulid::new()));
-        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/menus/demo_menu.json"
-        ))
-        .unwrap();
-        let menu =
-            crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES)
-                .unwrap();
-        let tx = c.transaction().unwrap();
-        crate::store::menu::import(&tx, &menu, "2026-11-23T10:00:00.000Z").unwrap();
-        tx.commit().unwrap();
-        (dir, c)
+        crate::store::demo_shop_db("apply")
     }
 
     fn outbox_count(c: &Connection) -> i64 {

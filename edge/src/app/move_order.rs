@@ -271,17 +271,8 @@ mod tests {
     use crate::store::Cached;
 
     fn shop() -> Connection {
-        let dir = std::env::temp_dir().join(format!("edge-board-{}", ulid::Ulid::new()));
-        let mut c = crate::store::open(&dir.join("edge.db")).unwrap();
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/menus/demo_menu.json"
-        ))
-        .unwrap();
-        let m = crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES)
-            .unwrap();
+        let (_dir, mut c) = crate::store::demo_shop_db("board");
         let tx = c.transaction().unwrap();
-        crate::store::menu::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
         tx.run(
             "INSERT INTO customers (id, provider, user_id, account_id, display_name, lang, created_at) \
              VALUES (1, 'wa', '213555020202', '109876543210987', 'Nadia', 'ar', '2026-11-23T10:00:00.000Z')",

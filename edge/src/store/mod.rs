@@ -139,3 +139,23 @@ pub type Db = std::sync::Arc<std::sync::Mutex<Connection>>;
 /// Tables that a fresh, migrated edge database already has a row in.
 // FTS5 keeps its own bookkeeping rows (`faq_fts_data`, `faq_fts_config`) even when empty.
 pub const SINGLETON_TABLES: &[&str] = &["sync_state", "faq_fts_data", "faq_fts_config"];
+
+/// For tests: a fresh database in a temporary folder with the demo restaurant's menu imported
+/// (`shared/fixtures/menus/demo_menu.json`), so customers are answered. Returns the folder
+/// (remove it when done) and a connection.
+#[cfg(test)]
+pub(crate) fn demo_shop_db(tag: &str) -> (std::path::PathBuf, Connection) {
+    let dir = std::env::temp_dir().join(format!("edge-{tag}-{}", ulid::Ulid::new()));
+    let mut c = open(&dir.join("edge.db")).unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/menus/demo_menu.json"
+    ))
+    .unwrap();
+    let m =
+        crate::domain::menu::validate::parse_menu(&bytes, &crate::domain::places::PLACES).unwrap();
+    let tx = c.transaction().unwrap();
+    menu::import(&tx, &m, "2026-11-23T10:00:00.000Z").unwrap();
+    tx.commit().unwrap();
+    (dir, c)
+}

@@ -242,14 +242,7 @@ enabled = false
 fn console_shows_and_staff_acknowledge(edge: &Edge, count: &str) {
     resto_e2e::console::add_staff(edge, "amina", "staff", "4821");
     let mut b = Browser::launch();
-    b.goto(&format!("http://{}/", edge.console));
-    b.wait_for(
-        "the login form",
-        "!document.getElementById('login-view').classList.contains('hidden')",
-    );
-    b.fill("#login-name", "amina");
-    b.fill("#login-password", "4821");
-    b.click("#login-submit");
+    b.log_in(&edge.console, "amina", "4821");
     b.wait_for(
         "the notice of the customers told during the outage",
         "document.getElementById('away-told') !== null",

@@ -7,18 +7,7 @@ use resto_e2e::shop::Shop;
 use resto_e2e::{fixture, wait_until};
 
 fn login(b: &mut Browser, shop: &Shop, name: &str, password: &str) {
-    b.goto(&format!("http://{}/", shop.edge.console));
-    b.wait_for(
-        "the login form",
-        "!document.getElementById('login-view').classList.contains('hidden')",
-    );
-    b.fill("#login-name", name);
-    b.fill("#login-password", password);
-    b.click("#login-submit");
-    b.wait_for(
-        "the board after logging in",
-        "!document.getElementById('app-view').classList.contains('hidden')",
-    );
+    b.log_in(&shop.edge.console, name, password);
 }
 
 fn order_card_in(column: &str) -> String {

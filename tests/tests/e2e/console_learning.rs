@@ -12,18 +12,7 @@ use resto_e2e::wait_until;
 use serde_json::json;
 
 fn login(b: &mut Browser, shop: &Shop, name: &str, password: &str) {
-    b.goto(&format!("http://{}/", shop.edge.console));
-    b.wait_for(
-        "the login form",
-        "!document.getElementById('login-view').classList.contains('hidden')",
-    );
-    b.fill("#login-name", name);
-    b.fill("#login-password", password);
-    b.click("#login-submit");
-    b.wait_for(
-        "the console after logging in",
-        "!document.getElementById('app-view').classList.contains('hidden')",
-    );
+    b.log_in(&shop.edge.console, name, password);
 }
 
 /// The customer writes `text` and the bot answers at least once more.
