@@ -240,7 +240,11 @@ mod tests {
         let now = chrono::Utc::now();
         let prefill = store::media::voice_note_customer(&c, 7).unwrap().unwrap();
         assert_eq!(
-            (prefill.customer_id, prefill.provider.as_str(), prefill.name.as_deref()),
+            (
+                prefill.customer_id,
+                prefill.provider.as_str(),
+                prefill.name.as_deref()
+            ),
             (1, "wa", Some("Yacine"))
         );
         // No phone on file: the WhatsApp id is the phone number.
@@ -255,7 +259,10 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .unwrap();
-        assert_eq!((customer, source.as_str(), lang.as_str(), voice), (1, "wa", "ar", Some(7)));
+        assert_eq!(
+            (customer, source.as_str(), lang.as_str(), voice),
+            (1, "wa", "ar", Some(7))
+        );
         let board = crate::app::move_order::board(&c, now, 45).unwrap();
         let card = board.iter().find(|o| o.id == id).unwrap();
         assert_eq!(
@@ -333,6 +340,9 @@ mod tests {
             [],
         )
         .unwrap();
-        assert_eq!(store::media::recent_voice_note(&c, 1, long_ago).unwrap(), None);
+        assert_eq!(
+            store::media::recent_voice_note(&c, 1, long_ago).unwrap(),
+            None
+        );
     }
 }
