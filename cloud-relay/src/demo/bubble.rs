@@ -40,6 +40,23 @@ pub enum Bubble {
         name: String,
         language: String,
     },
+    /// The visitor's recorded voice note, played on the page from `url`.
+    Voice {
+        url: String,
+    },
+}
+
+/// Where the page plays the demo's voice note (relative to `/demo/`).
+pub const VOICE_NOTE_PAGE_URL: &str = "voice-note.ogg";
+/// Media ids of demo voice notes: one per message, as Meta gives, all the same recording.
+pub const VOICE_MEDIA_PREFIX: &str = "demo-voice.";
+
+/// The media id the webhook of message `wamid` carries for its voice note.
+pub fn voice_media_id(wamid: &str) -> String {
+    format!(
+        "{VOICE_MEDIA_PREFIX}{}",
+        wamid.rsplit('.').next().unwrap_or(wamid)
+    )
 }
 
 /// What the visitor sent from the page.
@@ -59,6 +76,8 @@ pub enum VisitorMessage {
         #[serde(default)]
         description: Option<String>,
     },
+    /// The recorded voice note shipped with the demo (WhatsApp sends a media id only).
+    VoiceNote,
 }
 
 impl VisitorMessage {
@@ -83,6 +102,11 @@ impl VisitorMessage {
     /// How the visitor's own bubble reads.
     pub fn as_bubble(&self) -> Bubble {
         let text = match self {
+            VisitorMessage::VoiceNote => {
+                return Bubble::Voice {
+                    url: VOICE_NOTE_PAGE_URL.into(),
+                }
+            }
             VisitorMessage::Text { text } => text.clone(),
             VisitorMessage::Button { title, .. } | VisitorMessage::ListRow { title, .. } => {
                 title.clone()
@@ -136,6 +160,15 @@ pub fn inbound_webhook(env: &Envelope<'_>, msg: &VisitorMessage) -> Vec<u8> {
             }
             message["type"] = json!("interactive");
             message["interactive"] = json!({"type": "list_reply", "list_reply": reply});
+        }
+        // As Meta sends a voice note: an id to fetch with the business token, no bytes.
+        VisitorMessage::VoiceNote => {
+            message["type"] = json!("audio");
+            message["audio"] = json!({
+                "id": voice_media_id(env.wamid),
+                "mime_type": "audio/ogg; codecs=opus",
+                "voice": true,
+            });
         }
     }
     json!({
@@ -284,6 +317,26 @@ mod tests {
         assert_eq!(i["type"], "list_reply");
         assert_eq!(i["list_reply"]["id"], "cat:pizzas");
         assert!(i["list_reply"].get("description").is_none());
+    }
+
+    #[test]
+    fn a_recorded_voice_note_becomes_an_audio_webhook_with_a_media_id_only() {
+        let b = inbound_webhook(&env(), &VisitorMessage::VoiceNote);
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        let m = &v["entry"][0]["changes"][0]["value"]["messages"][0];
+        assert_eq!(m["type"], "audio");
+        assert_eq!(m["audio"]["id"], "demo-voice.1");
+        assert_eq!(m["audio"]["voice"], true);
+        assert!(m["audio"].get("url").is_none(), "Meta sends no URL: {m}");
+        let sent: VisitorMessage = serde_json::from_value(json!({"kind": "voice_note"})).unwrap();
+        assert_eq!(sent, VisitorMessage::VoiceNote);
+        assert!(sent.check().is_ok());
+        assert_eq!(
+            sent.as_bubble(),
+            Bubble::Voice {
+                url: "voice-note.ogg".into()
+            }
+        );
     }
 
     #[test]

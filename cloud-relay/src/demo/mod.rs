@@ -70,6 +70,7 @@ pub fn run(config: Option<&Path>, opts: DemoOptions) -> anyhow::Result<()> {
     let chat = Arc::new(routes::DemoChat {
         feed: feed::Feed::default(),
         webhook_url: format!("{relay_url}/webhooks/meta"),
+        relay_url: relay_url.clone(),
         app_secret: p.cfg.meta.app_secret.expose().to_string(),
         access_token: p.access_token.clone(),
         phone_number_id: DEMO_PHONE_NUMBER_ID.to_string(),
@@ -144,6 +145,12 @@ fn prepare(config: Option<&Path>) -> anyhow::Result<Prepared> {
     }
     // Replies go to the local sink, never to Meta: the demo's token would not work there.
     cfg.meta.graph_url = format!("http://{}{SINK_PATH}", cfg.listen);
+    // The demo's voice notes are served by this relay's Graph stand-in on 127.0.0.1, a host
+    // the media worker refuses unless named (RELAY_MEDIA_HOSTS); only the demo names it.
+    let own = cfg.listen.to_ascii_lowercase();
+    if !cfg.media.extra_hosts.contains(&own) {
+        cfg.media.extra_hosts.push(own);
+    }
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
     if cfg.meta.app_secret.is_empty() {

@@ -20,11 +20,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const PAGE: &str = include_str!("page.html");
+/// The demo's recorded voice note (a copy of `tests/fixtures/voice-note.ogg`; the demo's e2e
+/// test checks the device ends up with exactly those bytes).
+const VOICE_NOTE: &[u8] = include_bytes!("voice-note.ogg");
+const VOICE_NOTE_MIME: &str = "audio/ogg; codecs=opus";
 
 pub struct DemoChat {
     pub feed: Feed,
     /// `http://127.0.0.1:PORT/webhooks/meta`: this relay's own intake.
     pub webhook_url: String,
+    /// `http://127.0.0.1:PORT`: media download URLs point back here.
+    pub relay_url: String,
     pub app_secret: String,
     /// The access token the relay's route holds; the sink checks it like Graph would.
     pub access_token: String,
@@ -41,6 +47,10 @@ pub fn routes(chat: Arc<DemoChat>) -> Router {
         .route("/demo/api/send", post(send))
         .route("/demo/api/feed", get(feed))
         .route("/demo/graph/{version}/{account}/messages", post(sink))
+        .route("/demo/voice-note.ogg", get(page_voice_note))
+        // `{account}` here is a media id: the router wants one name per path position.
+        .route("/demo/graph/{version}/{account}", get(media_info))
+        .route("/demo/media/{media_id}", get(media_download))
         .with_state(chat)
 }
 
@@ -233,6 +243,81 @@ fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
         .into_response()
 }
 
+/// The Graph token check, as Meta answers a missing or wrong one.
+fn token_refused(chat: &DemoChat, headers: &HeaderMap) -> Option<Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    (token != Some(chat.access_token.as_str())).then(|| {
+        graph_error(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        )
+    })
+}
+
+/// The visitor's own bubble plays the recording from here (no token: it is their phone).
+async fn page_voice_note() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, VOICE_NOTE_MIME),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        VOICE_NOTE,
+    )
+        .into_response()
+}
+
+/// `GET {META_GRAPH_URL}/{media-id}` as the WhatsApp Cloud API answers it (META_PROTOCOL
+/// §8.1): the relay's media worker asks this for every demo voice note.
+async fn media_info(
+    State(chat): State<Arc<DemoChat>>,
+    Path((_version, media_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = token_refused(&chat, &headers) {
+        return refused;
+    }
+    if !media_id.starts_with(bubble::VOICE_MEDIA_PREFIX) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            &format!("Unsupported get request. Object with ID '{media_id}' does not exist"),
+        );
+    }
+    use sha2::{Digest, Sha256};
+    let sha: String = Sha256::digest(VOICE_NOTE)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "url": format!("{}/demo/media/{media_id}", chat.relay_url),
+        "mime_type": VOICE_NOTE_MIME,
+        "sha256": sha,
+        "file_size": VOICE_NOTE.len(),
+        "id": media_id,
+    }))
+    .into_response()
+}
+
+/// The download URL `media_info` gave: like Meta's, it needs the same bearer token.
+async fn media_download(
+    State(chat): State<Arc<DemoChat>>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = token_refused(&chat, &headers) {
+        return refused;
+    }
+    if !media_id.starts_with(bubble::VOICE_MEDIA_PREFIX) {
+        return graph_error(StatusCode::NOT_FOUND, 100, "Unsupported get request");
+    }
+    ([(header::CONTENT_TYPE, VOICE_NOTE_MIME)], VOICE_NOTE).into_response()
+}
+
 /// `POST {META_GRAPH_URL}/{phone_number_id}/messages`, answered as the WhatsApp Cloud API
 /// does; every accepted message lands in the chat of its recipient.
 async fn sink(
@@ -241,16 +326,8 @@ async fn sink(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if token != Some(chat.access_token.as_str()) {
-        return graph_error(
-            StatusCode::UNAUTHORIZED,
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-        );
+    if let Some(refused) = token_refused(&chat, &headers) {
+        return refused;
     }
     if account != chat.phone_number_id {
         return graph_error(

@@ -533,6 +533,9 @@ fn funnel_steps(before: &Conversation, step: &engine::Step) -> Vec<&'static str>
     out
 }
 
+/// A voice note this recent (and after the customer's previous order) belongs to the order.
+const VOICE_NOTE_HOURS: i64 = 12;
+
 /// Writes the confirmed order (`store::orders`, shared with orders staff enter).
 fn place_order(
     t: &Turn<'_, '_>,
@@ -574,6 +577,13 @@ fn place_order(
         lang: d.lang.as_str(),
         source: t.msg.provider.as_str(),
         lines,
+        // A customer who sent a voice note earlier in this conversation: staff can replay it
+        // from the card (what they asked for may not all be in the typed order).
+        voice_media_id: crate::store::media::recent_voice_note(
+            t.tx,
+            t.customer_id,
+            &fmt_ts(t.now - Duration::hours(VOICE_NOTE_HOURS)),
+        )?,
     };
     orders::insert_order(t.tx, &order, t.now)
 }

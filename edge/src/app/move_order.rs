@@ -190,6 +190,15 @@ pub struct BoardOrder {
     /// `prepay`: online payment was asked), with the customer's earlier no-shows.
     pub trust_check: Option<String>,
     pub no_shows: Option<i64>,
+    /// The customer's voice note the order came from: the card plays it.
+    pub voice_note: Option<VoiceNoteLink>,
+}
+
+/// Where the board card finds the voice note: `url` is set once the file is on the device.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VoiceNoteLink {
+    pub media_id: i64,
+    pub url: Option<String>,
 }
 
 /// An open order whose ETA is this close is highlighted as about to miss its window.
@@ -260,6 +269,10 @@ pub fn board(
             due_soon,
             trust_check: r.trust_check,
             no_shows: r.no_shows,
+            voice_note: r.voice_media_id.map(|id| VoiceNoteLink {
+                media_id: id,
+                url: r.voice_here.then(|| format!("/api/media/{id}")),
+            }),
         });
     }
     Ok(board)

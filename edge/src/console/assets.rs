@@ -7,6 +7,7 @@ const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
 const GROWTH_SCRIPT: &str = include_str!("assets/growth.js");
 const LEARN_SCRIPT: &str = include_str!("assets/learn.js");
+const VOICE_SCRIPT: &str = include_str!("assets/voice.js");
 const STYLE: &str = include_str!("assets/app.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -41,6 +42,11 @@ pub async fn growth_script() -> impl IntoResponse {
 /// The owner's page of phrases the bot did not understand.
 pub async fn learn_script() -> impl IntoResponse {
     page("text/javascript; charset=utf-8", LEARN_SCRIPT)
+}
+
+/// Voice notes as orders: the board card's player and the voice-note order form.
+pub async fn voice_script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", VOICE_SCRIPT)
 }
 
 pub async fn style() -> impl IntoResponse {

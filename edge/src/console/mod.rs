@@ -85,6 +85,7 @@ pub fn router(c: Console) -> Router {
         .route("/app.js", get(assets::script))
         .route("/growth.js", get(assets::growth_script))
         .route("/learn.js", get(assets::learn_script))
+        .route("/voice.js", get(assets::voice_script))
         .route("/app.css", get(assets::style))
         .route("/healthz", get(healthz))
         .route("/status", get(api::status))

@@ -100,6 +100,8 @@ pub struct ConversationRow {
     pub customer_id: i64,
     pub name: String,
     pub provider: String,
+    /// The phone on file, else the WhatsApp id (a phone number): prefills a voice-note order.
+    pub phone: Option<String>,
     pub lang: Option<String>,
     pub stage: String,
     pub bot_paused: bool,
@@ -122,7 +124,8 @@ pub fn staff_list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<Conversati
          (SELECT coalesce(body, '[' || kind || ']') FROM transcript t WHERE t.customer_id = v.customer_id ORDER BY id DESC LIMIT 1), \
          EXISTS (SELECT 1 FROM quarantines q WHERE q.customer_id = v.customer_id AND q.released_at IS NULL \
                  AND (q.until IS NULL OR q.until > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))), \
-         EXISTS (SELECT 1 FROM json_each(c.flags) WHERE value = 'opted_out') \
+         EXISTS (SELECT 1 FROM json_each(c.flags) WHERE value = 'opted_out'), \
+         coalesce(c.phone, CASE WHEN c.provider = 'wa' AND c.account_id <> '' AND c.user_id NOT LIKE '%.%' THEN c.user_id END) \
          FROM conversations v JOIN customers c ON c.id = v.customer_id \
          ORDER BY v.handoff_requested DESC, v.last_activity DESC LIMIT ?1",
     )?;
@@ -140,6 +143,7 @@ pub fn staff_list(c: &Connection, limit: u32) -> rusqlite::Result<Vec<Conversati
             last_message: r.get(9)?,
             quarantined: r.get(10)?,
             opted_out: r.get(11)?,
+            phone: r.get(12)?,
         })
     })?;
     rows.collect()

@@ -170,6 +170,21 @@ pub fn walk_in(
     )
 }
 
+/// Fills in the name and phone staff typed for a chat customer, keeping what is already known
+/// (the name their chat profile gives wins over a spelling heard in a voice note).
+pub fn complete(
+    c: &Connection,
+    customer_id: i64,
+    name: Option<&str>,
+    phone: Option<&str>,
+) -> rusqlite::Result<()> {
+    c.run(
+        "UPDATE customers SET display_name = coalesce(display_name, ?2), phone = coalesce(phone, ?3) WHERE id = ?1",
+        params![customer_id, name, phone],
+    )?;
+    Ok(())
+}
+
 /// Moves a WhatsApp customer to their new number: their orders, conversation and history
 /// stay theirs, and the bot answers the new number. Their BSUID is forgotten: Meta gives a
 /// new one with a new number, and the next message brings it. When the new number already wrote to us

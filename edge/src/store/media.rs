@@ -107,6 +107,60 @@ pub fn file(c: &Connection, id: i64) -> rusqlite::Result<Option<MediaFile>> {
         .optional()
 }
 
+/// The chat customer a voice note came from, as the counter-order form is prefilled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceNoteCustomer {
+    pub customer_id: i64,
+    /// `wa`, `ig` or `msg`: the order is answered in this chat.
+    pub provider: String,
+    pub name: Option<String>,
+    /// The phone on file, else the WhatsApp id (a phone number in international form).
+    pub phone: Option<String>,
+    /// `fr` or `ar`, once the conversation settled on one.
+    pub lang: Option<String>,
+}
+
+/// Who sent voice note `media_id` (a customer's inbound audio attachment); `None` for any
+/// other media or an id this device does not know.
+pub fn voice_note_customer(
+    c: &Connection,
+    media_id: i64,
+) -> rusqlite::Result<Option<VoiceNoteCustomer>> {
+    c.prepare_cached(
+        "SELECT u.id, u.provider, u.display_name, \
+         coalesce(u.phone, CASE WHEN u.provider = 'wa' AND u.account_id <> '' THEN u.user_id END), u.lang \
+         FROM media_files m JOIN transcript t ON t.id = m.transcript_id JOIN customers u ON u.id = t.customer_id \
+         WHERE m.id = ?1 AND m.kind = 'audio' AND t.direction = 'in'",
+    )?
+    .query_row(params![media_id], |r| {
+        Ok(VoiceNoteCustomer {
+            customer_id: r.get(0)?,
+            provider: r.get(1)?,
+            name: r.get(2)?,
+            phone: r.get(3)?,
+            lang: r.get(4)?,
+        })
+    })
+    .optional()
+}
+
+/// The customer's latest voice note received after `after` and after their previous order:
+/// the one a chat order placed now came from (the conversation that had it).
+pub fn recent_voice_note(
+    c: &Connection,
+    customer_id: i64,
+    after: &str,
+) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached(
+        "SELECT m.id FROM transcript t JOIN media_files m ON m.transcript_id = t.id \
+         WHERE t.customer_id = ?1 AND t.direction = 'in' AND m.kind = 'audio' AND t.at > ?2 \
+         AND t.at > coalesce((SELECT max(created_at) FROM orders WHERE customer_id = ?1), '') \
+         ORDER BY t.id DESC, m.idx LIMIT 1",
+    )?
+    .query_row(params![customer_id, after], |r| r.get(0))
+    .optional()
+}
+
 /// Files older than `before` go (media retention); returns their paths to delete.
 pub fn forget_before(c: &Connection, before: &str) -> rusqlite::Result<Vec<String>> {
     let paths: Vec<String> = c

@@ -25,6 +25,8 @@ pub struct NewOrder<'a> {
     /// `wa|ig|msg` for chat orders, `counter|phone` for orders staff enter.
     pub source: &'a str,
     pub lines: Vec<NewLine<'a>>,
+    /// The customer's voice note the order came from (`media_files.id`), if any.
+    pub voice_media_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,10 +85,10 @@ pub fn insert_order(
     };
     tx.run(
         "INSERT INTO orders (number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, address, \
-         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19)",
+         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at, voice_media_id) \
+         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19, ?20)",
         params![o.number, o.day, o.daily_seq, o.customer_id, o.subtotal, o.delivery_fee, o.total, fulfilment, address, wilaya, commune,
-            lat, lon, o.payment_method, o.payment_status, eta, o.lang, o.source, at],
+            lat, lon, o.payment_method, o.payment_status, eta, o.lang, o.source, at, o.voice_media_id],
     )?;
     let order_id = tx.last_insert_rowid();
     for (i, l) in o.lines.iter().enumerate() {
@@ -185,14 +187,19 @@ pub struct BoardRow {
     pub created_at: String,
     pub trust_check: Option<String>,
     pub no_shows: Option<i64>,
+    /// The voice note the order came from, and whether its file is on the device.
+    pub voice_media_id: Option<i64>,
+    pub voice_here: bool,
 }
 
 /// Open orders, and orders finished since `since`, oldest first.
 pub fn board_rows(c: &Connection, since: &str) -> rusqlite::Result<Vec<BoardRow>> {
     let mut st = c.prepare_cached(
         "SELECT o.id, o.number, o.status, o.source, coalesce(c.display_name, c.phone, c.user_id), o.customer_id, o.fulfilment, \
-         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status, t.rule, t.no_shows \
+         o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status, t.rule, t.no_shows, \
+         o.voice_media_id, coalesce(m.state = 'have', 0) \
          FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN order_trust_checks t ON t.order_id = o.id \
+         LEFT JOIN media_files m ON m.id = o.voice_media_id \
          WHERE o.status NOT IN ('delivered', 'cancelled', 'rejected') OR o.updated_at >= ?1 ORDER BY o.id",
     )?;
     let rows = st.query_map(params![since], |r| {
@@ -213,6 +220,8 @@ pub fn board_rows(c: &Connection, since: &str) -> rusqlite::Result<Vec<BoardRow>
             payment_status: r.get(13)?,
             trust_check: r.get(14)?,
             no_shows: r.get(15)?,
+            voice_media_id: r.get(16)?,
+            voice_here: r.get(17)?,
         })
     })?;
     rows.collect()

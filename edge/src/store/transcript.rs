@@ -152,6 +152,8 @@ pub struct Entry {
 /// (`/api/media/<id>`), else a CDN URL the relay passed, else a placeholder naming the kind.
 #[derive(Debug, Clone, Serialize)]
 pub struct Media {
+    /// The device's row for it (`media_files.id`): what a voice-note order names.
+    pub id: Option<i64>,
     pub kind: String,
     pub url: Option<String>,
     pub mime_type: Option<String>,
@@ -208,6 +210,7 @@ pub fn list(c: &Connection, customer_id: i64, limit: u32) -> rusqlite::Result<Ve
                         None => (cdn, "none", None),
                     };
                     Media {
+                        id: copy.map(|(_, id, ..)| *id),
                         url,
                         kind: a.kind,
                         mime_type: a.mime_type,

@@ -12,6 +12,8 @@ use std::time::Duration;
 struct Demo {
     dir: PathBuf,
     port: u16,
+    /// The edge's console, `127.0.0.1:PORT`.
+    console: String,
     child: Option<Child>,
     http: reqwest::blocking::Client,
 }
@@ -40,20 +42,18 @@ impl Demo {
     fn start() -> Demo {
         let dir = temp_dir("demo");
         let port = free_port();
+        let console = format!("127.0.0.1:{}", free_port());
         let out = std::fs::File::create(dir.join("demo.out")).unwrap();
         let err = std::fs::File::create(dir.join("demo.err")).unwrap();
-        let child = demo_command(
-            &dir,
-            &format!("127.0.0.1:{port}"),
-            &format!("127.0.0.1:{}", free_port()),
-        )
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn resto-relay demo");
+        let child = demo_command(&dir, &format!("127.0.0.1:{port}"), &console)
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn resto-relay demo");
         let mut d = Demo {
             dir,
             port,
+            console,
             child: Some(child),
             http: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(40))
@@ -267,6 +267,80 @@ fn a_visitor_greeting_in_darija_or_arabic_is_answered_in_their_language_through_
         .feed("213555900002", 0)
         .iter()
         .all(|e| e["chat"] == "213555900002"));
+}
+
+#[test]
+fn a_visitor_sends_the_recorded_voice_note_and_the_console_plays_it_from_the_device() {
+    let demo = Demo::start();
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/voice-note.ogg"),
+    )
+    .unwrap();
+    // The page's 🎤 button: the visitor's bubble plays the recording shipped with the demo.
+    let visitor = demo.send("213555900004", json!({"kind": "voice_note"}));
+    assert_eq!(visitor["bubble"]["kind"], "voice", "{visitor}");
+    let page_copy = demo
+        .http
+        .get(demo.url(&format!(
+            "/demo/{}",
+            visitor["bubble"]["url"].as_str().unwrap()
+        )))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(page_copy.to_vec(), fixture);
+    // The bot answers as for any voice note, through the real path.
+    let reply = demo.bot_reply("213555900004", 0, "écouter");
+    demo.assert_went_the_real_path(&visitor, &reply);
+    // The relay fetched the id from the Graph stand-in with the route's token and the edge
+    // keeps the very bytes of tests/fixtures/voice-note.ogg.
+    let wamid = visitor["wamid"].as_str().unwrap().to_string();
+    let mut kept: Option<(i64, String)> = None;
+    wait_until(60, "the edge has the voice note", || {
+        kept = demo
+            .edge_db()
+            .query_row(
+                "SELECT id, path FROM media_files WHERE msg_id = ?1 AND state = 'have'",
+                [&wamid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        kept.is_some()
+    });
+    let (id, path) = kept.unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), fixture);
+    // The staff console (demo / demo) serves it.
+    let console = format!("http://{}", demo.console);
+    let login = demo
+        .http
+        .post(format!("{console}/api/login"))
+        .json(&json!({"name": "demo", "password": "demo"}))
+        .send()
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let served = demo
+        .http
+        .get(format!("{console}/api/media/{id}"))
+        .header("cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.bytes().unwrap().to_vec(), fixture);
+    // Without the route's token the stand-in refuses, as Meta does.
+    let anon = demo
+        .http
+        .get(demo.url("/demo/graph/v25.0/demo-voice.X"))
+        .send()
+        .unwrap();
+    assert_eq!(anon.status().as_u16(), 401);
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod edge_reconnect;
 mod edge_sync;
 mod faults;
 mod media;
+mod media_console;
 mod meta_conformance;
 mod payments;
 mod provision;

@@ -278,7 +278,8 @@ function card(o) {
       : null,
     ["delivered", "cancelled", "rejected"].includes(o.status)
       ? el("div", { class: "muted" }, t("lbl_" + o.status) + (o.cancel_reason ? " — " + o.cancel_reason : ""))
-      : null);
+      : null,
+    voiceCardLink(o));
   if (o.next.length) {
     c.append(el("div", { class: "actions" },
       moves.map((s) => el("button", { type: "button", "data-to": s, onclick: () => move(o.id, s) }, t("to_" + s))),
@@ -364,7 +365,8 @@ async function loadConversations() {
   if (state.conv) openConversation(state.conv, true);
 }
 
-function mediaView(m) {
+// `conv`: the conversation, for a customer's own media (a voice note can become an order).
+function mediaView(m, conv) {
   const label = (m.voice ? "🎤 " : "") + t(m.kind);
   if (!m.url) {
     const why = m.state === "fetching" ? t("media_fetching") : t("media_missing");
@@ -377,7 +379,8 @@ function mediaView(m) {
   if (m.kind === "audio") {
     return el("div", { class: "voice" },
       el("audio", { src: m.url, controls: true, preload: "metadata" }),
-      el("a", { href: m.url, download: "", class: "muted" }, "⬇"));
+      el("a", { href: m.url, download: "", class: "muted" }, "⬇"),
+      voiceOrderButton(m, conv));
   }
   if (m.kind === "video") return el("video", { src: m.url, controls: true, width: 240 });
   return el("a", { href: m.url, target: "_blank", rel: "noopener" }, label);
@@ -397,7 +400,7 @@ async function openConversation(id, quiet) {
   const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
   box.replaceChildren(...r.data.transcript.map((m) => {
     const who = m.direction === "in" ? c.name : m.author === "bot" ? t("bot") : m.author === "restaurant" ? t("restaurant") : m.author;
-    const media = m.media.map(mediaView);
+    const media = m.media.map((x) => mediaView(x, m.direction === "in" ? c : null));
     const nonText = m.direction === "in" && !m.body && !m.revision && !["text", "interactive", "button", "location"].includes(m.kind) && media.length === 0;
     return el("div", { class: "msg " + m.direction + (m.author !== "bot" && m.author !== "customer" && m.author !== "restaurant" ? " staff" : ""), "data-kind": m.kind, "data-revision": m.revision || "" },
       el("div", { class: "meta" }, who + " · " + localTime(m.at) + (m.revision ? " · " + t("msg_" + m.revision) : "")),
@@ -508,9 +511,9 @@ async function placeOrder(ev) {
   const r = await api("POST", "/api/orders", {
     source: $("order-source").value, customer_name: $("order-name").value.trim() || null,
     phone: $("order-phone").value.trim() || null, fulfilment: $("order-fulfilment").value,
-    address: $("order-address").value.trim() || null, lines,
+    address: $("order-address").value.trim() || null, lines, ...voiceOrderField(),
   });
-  if (r.ok) { ev.target.reset(); renderOrderForm(); flash(t("order_saved") + " #" + r.data.number, true); switchTab("board"); }
+  if (r.ok) { ev.target.reset(); clearVoiceOrder(); renderOrderForm(); flash(t("order_saved") + " #" + r.data.number, true); switchTab("board"); }
 }
 
 // ---- tabs and start-up ----------------------------------------------------------------------
