@@ -30,9 +30,8 @@ pub struct FunnelArgs {
 pub fn run(db: &std::path::Path, a: FunnelArgs) -> Result<String, CliError> {
     let c = store::open(db)?;
     let off = store::orders::restaurant_offset(&c)?;
-    let to = a
-        .to
-        .unwrap_or_else(|| Utc::now().with_timezone(&off).date_naive().to_string());
+    let to =
+        a.to.unwrap_or_else(|| Utc::now().with_timezone(&off).date_naive().to_string());
     let to_day = NaiveDate::parse_from_str(&to, "%Y-%m-%d")
         .map_err(|_| CliError::Usage(format!("--to {to:?} is not a date like 2026-11-23")))?;
     let from = a

@@ -7,9 +7,9 @@ mod prepare;
 pub mod reading;
 mod unmapped;
 
-use crate::domain::lexicon::{phrase_at, Intent, Lexicon};
+use crate::domain::lexicon::{phrase_at, phrase_at_with, Fit, Intent, Lexicon};
 use crate::domain::menu::{Item, ItemOption, Menu, PaymentMethod};
-use crate::domain::places::{Place, Places};
+use crate::domain::places::{Place, PlaceMatch, Places};
 use crate::domain::text::{self, Token};
 use crate::domain::words::{self, Size};
 
@@ -100,6 +100,11 @@ impl Catalog {
             .iter()
             .flat_map(|(w, _)| w)
             .any(|w| w.chars().count() >= 3 && text::word_match(fold, w).is_some())
+    }
+
+    /// Whether a word is, spelled exactly, a word of some item name.
+    fn has_word(&self, fold: &str) -> bool {
+        self.items.iter().flat_map(|(w, _)| w).any(|w| w == fold)
     }
 
     /// Up to three items whose names are closest to `span` (folded words), best first.
@@ -196,6 +201,8 @@ fn mentions<'p>(
     phrases: &'p [(Vec<String>, String)],
     quantity: impl Fn(&Token) -> bool,
 ) -> Vec<(usize, usize, &'p str)> {
+    // Words known as something else match a name only spelled exactly.
+    let exact: Vec<bool> = toks.iter().map(words::is_function_word).collect();
     let mut hits = Vec::new();
     for start in 0..toks.len() {
         for (words, id) in phrases {
@@ -208,7 +215,8 @@ fn mentions<'p>(
                     continue;
                 }
             }
-            if let Some(edits) = phrase_at(toks, start, words, 4) {
+            let fit = |i: usize| if exact[i] { Fit::Exact } else { Fit::Fuzzy };
+            if let Some(edits) = phrase_at_with(toks, start, words, 4, fit) {
                 if (start..start + words.len()).all(|i| !taken[i]) {
                     hits.push((start, words.len(), edits, id.as_str()));
                 }
@@ -314,12 +322,27 @@ fn letter_choice(t: &Token, opt: &ItemOption) -> Option<String> {
 
 pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     let lx = src.lexicon;
-    let prepared = prepare::prepare(raw, lx, |w| src.catalog.knows_word(w));
+    let prepared = prepare::prepare(
+        raw,
+        lx,
+        |w| src.catalog.has_word(w),
+        |w| src.catalog.knows_word(w),
+    );
     let toks = prepared.tokens;
     let seg = prepared.seg;
     let mut taken = prepared.taken;
+    let part = prepared.part;
     let qty = |t: &Token| lx.quantity(t).or_else(|| words::number_word(t));
-    let intent_hits = lx.intents(&toks);
+    // A phrase never spans a comma: "لا، أريد 2 ماء" is no "لا أريد".
+    let intent_hits: Vec<_> = lx
+        .intents(&toks)
+        .into_iter()
+        .filter(|h| part[h.start] == part[h.start + h.len - 1])
+        .collect();
+    let place = place_named(src, &toks, &taken);
+    if let Some(p) = place.filter(|p| p.taken) {
+        (p.m.start..p.m.start + p.m.len).for_each(|i| taken[i] = true);
+    }
     let mut item_hits = mentions(&toks, &mut taken, &src.catalog.items, |t| qty(t).is_some());
     // A category word just before an item (a size word may stand between: "بيتزا كبيرة
     // مارغريتا") belongs to it, so the quantity before the category word counts for it.
@@ -373,9 +396,14 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     };
     let mut free_numbers = Vec::new();
     let mut free_size = None;
+    // "ثلاثا بدلا من واحدة", "3 au lieu de 2": the number after "instead of" is the old one.
+    let instead = toks.iter().position(words::is_instead);
     for (i, t) in toks.iter().enumerate() {
         if taken[i] {
             continue;
+        }
+        if instead.is_some_and(|k| i > k && !free_numbers.is_empty()) {
+            break;
         }
         if let Some(q) = qty(t) {
             free_numbers.push(q);
@@ -387,8 +415,13 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     let correction = toks
         .iter()
         .enumerate()
-        .any(|(i, t)| words::is_correction(t) && (i == 0 || !first_only.contains(&t.fold)));
-    let slots = slots(src, &toks, &taken);
+        .any(|(i, t)| words::is_correction(t) && (i == 0 || !first_only.contains(&t.fold)))
+        || words::correction_phrase_in(&toks);
+    // "mettez", "عطيني" only order; with a correction they say what to set, not to add.
+    let more = toks
+        .iter()
+        .any(|t| words::is_more(t) && !(correction && words::is_weak_more(t)));
+    let slots = slots(&toks, place);
     // Number words are quantities, not intents; drop intents that only matched words an item
     // or a category already explains ("commande" is no item, but "la carte" stays the menu).
     let intents: Vec<Intent> = intent_hits
@@ -405,7 +438,7 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         free_size,
         correction,
         replace: toks.iter().any(words::is_replace),
-        more: toks.iter().any(words::is_more),
+        more,
         slots,
         unmapped: Vec::new(),
         unknown_items: Vec::new(),
@@ -561,20 +594,72 @@ fn bind_quantities(
     }
 }
 
+/// A commune named in a message, and whether it is surely one.
+#[derive(Debug, Clone, Copy)]
+struct Named {
+    m: PlaceMatch,
+    /// Spelled as in the data (up to articles and spaces) or after "à", "l", "في"…: its words
+    /// are the place, not item names or unknown words.
+    taken: bool,
+    /// After a preposition of place: a delivery there is meant even without "livraison".
+    after_preposition: bool,
+}
+
+/// Words that put a commune name after them: "à Kouba", "l bab ezzouar", "في الحراش".
+const PLACE_PREPOSITIONS: &[&str] = &[
+    "a", "au", "vers", "sur", "l", "f", "fi", "fel", "lel", "ila", "ل", "الى", "إلى", "في", "ف",
+    "لـ",
+];
+
+fn place_named(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Option<Named> {
+    let fits: Vec<Fit> = toks
+        .iter()
+        .zip(taken)
+        .map(|(t, taken)| {
+            if *taken || src.catalog.has_word(&t.fold) {
+                Fit::Never
+            } else if words::is_function_word(t) {
+                Fit::Exact
+            } else {
+                Fit::Fuzzy
+            }
+        })
+        .collect();
+    let fit = |i: usize| fits[i];
+    let found = src
+        .places
+        .find_matches(toks, fit, &[&src.menu.restaurant.wilaya_code]);
+    // Several communes of that name far away: the question will list them.
+    let m = *found.first()?;
+    if !matches!(m.place, Place::Commune(_)) {
+        return None;
+    }
+    let prepositions: Vec<String> = PLACE_PREPOSITIONS
+        .iter()
+        .map(|w| text::fold(&text::normalize(w)))
+        .collect();
+    let before = m.start.checked_sub(1).map(|b| &toks[b]);
+    let after_preposition = before.is_some_and(|t| prepositions.contains(&t.fold));
+    let after_delivery = before.is_some_and(|t| words::delivery_in(std::slice::from_ref(t)));
+    let letters: usize = toks[m.start..m.start + m.len]
+        .iter()
+        .map(|t| t.fold.chars().count())
+        .sum();
+    let sure = m.edits == 0 && letters >= 4;
+    Some(Named {
+        m,
+        taken: sure || ((after_preposition || after_delivery) && m.edits <= 1),
+        after_preposition,
+    })
+}
+
 /// Pickup/delivery, commune and payment named in the message.
-fn slots(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Slots {
+fn slots(toks: &[Token], place: Option<Named>) -> Slots {
     let pickup = words::pickup_in(toks);
-    let delivery = words::delivery_in(toks);
+    let named = place.filter(|p| p.taken && p.after_preposition && p.m.edits == 0);
+    let delivery = words::delivery_in(toks) || (named.is_some() && !pickup);
     let place = if delivery && !pickup {
-        // Only words nothing else took can name the place.
-        let free: Vec<Token> = toks
-            .iter()
-            .zip(taken)
-            .map(|(t, k)| if *k { blank() } else { t.clone() })
-            .collect();
-        src.places
-            .find(&free, &[&src.menu.restaurant.wilaya_code])
-            .filter(|p| matches!(p, Place::Commune(_)))
+        place.filter(|p| p.taken).map(|p| p.m.place)
     } else {
         None
     };
@@ -583,14 +668,6 @@ fn slots(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Slots {
         delivery: delivery && !pickup,
         place,
         payment: crate::domain::payment_words::early_payment(toks),
-    }
-}
-
-fn blank() -> Token {
-    Token {
-        norm: "\u{1}".into(),
-        fold: "\u{1}".into(),
-        number: None,
     }
 }
 

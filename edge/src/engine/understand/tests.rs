@@ -235,3 +235,112 @@ fn a_quantity_after_a_price_question_orders_the_item_priced() {
         );
     }
 }
+
+#[test]
+fn words_the_bot_knows_are_not_typos_of_names() {
+    // "ماشي" (not) is one letter from "هاشي" (minced meat), "أريد" from the commune Arris.
+    assert_eq!(items("ماشي"), vec![]);
+    assert!(read("لا لا ماشي 2، 3").items.is_empty());
+    assert_eq!(read("لا لا ماشي 2، 3").free_numbers, vec![2, 3]);
+    assert_eq!(read("أريد التوصيل").slots.place, None);
+    assert_eq!(read("جيبلي جوج تاكوس، نخلص كي توصلو").slots.place, None);
+}
+
+fn commune(u: &Understanding) -> Option<String> {
+    match u.slots.place? {
+        Place::Commune(i) => Some(PLACES.communes[i].name_fr.clone()),
+        Place::Wilaya(_) => None,
+    }
+}
+
+#[test]
+fn a_commune_in_the_message_is_a_place_not_an_item_nor_an_unknown_word() {
+    // "برج" is one letter from "برغر".
+    let u = read("برج الكيفان");
+    assert!(u.items.is_empty() && u.unmapped.is_empty(), "{:?}", u.items);
+    let u = read("salam khouya, jibli pizza viande l bab ezzouar");
+    assert_eq!(
+        items("salam khouya, jibli pizza viande l bab ezzouar").len(),
+        1
+    );
+    assert!(u.slots.delivery && u.unknown_items.is_empty());
+    assert_eq!(commune(&u).as_deref(), Some("Bab Ezzouar"));
+    let u = read("Salut, vous livrez a bach djerah ? je veux 2 pizzas viande");
+    assert!(
+        !u.has(Intent::RemoveItem),
+        "\"bach\" is no typo of \"blach\" here"
+    );
+    assert_eq!(commune(&u).as_deref(), Some("Badjarah"));
+    assert_eq!(
+        items("Salut, vous livrez a bach djerah ? je veux 2 pizzas viande"),
+        vec![one("PZ-VIANDE", 2)]
+    );
+    let u = read("حاب جوج شاورما، توصيل لباب الزوار");
+    assert_eq!(commune(&u).as_deref(), Some("Bab Ezzouar"));
+    assert!(u.unknown_items.is_empty());
+    let u = read("nheb 2 pizza viande w 2 gazouz, livraison l lharrach");
+    assert_eq!(commune(&u).as_deref(), Some("El Harrach"));
+}
+
+#[test]
+fn arabic_plurals_and_duals_before_a_noun_count_their_singular() {
+    assert_eq!(
+        items("حاب برغر وجوج قازوزات"),
+        vec![("BG-CLASSIC".into(), None, vec![]), one("BS-LIMO", 2)]
+    );
+    assert_eq!(items("أريد شطيرتي شاورما"), vec![one("CH-VIANDE", 2)]);
+    assert_eq!(items("قارورتا ماء"), vec![one("BS-EAU", 2)]);
+    assert_eq!(
+        items("بيتزا مارغريتا كبيرة وعصيري برتقال")[1],
+        one("BS-JUS", 2)
+    );
+    assert_eq!(items("أريد عشر قطع كرنطيكة"), vec![one("KR-KARANTIKA", 10)]);
+    assert_eq!(items("أريد طلبين من التاكوس"), vec![one("TC-POULET", 2)]);
+    assert_eq!(items("أريد ثلاث شطائر برغر"), vec![one("BG-CLASSIC", 3)]);
+    // "طلبي" is "my order", not two orders.
+    assert_eq!(read("هذا طلبي").free_numbers, Vec::<u32>::new());
+}
+
+#[test]
+fn a_conjunction_glued_to_a_short_word_starts_its_own_segment() {
+    assert_eq!(
+        items("أريد أربع كرنطيكة وماء"),
+        vec![one("KR-KARANTIKA", 4), ("BS-EAU".into(), None, vec![])]
+    );
+    let u = read("جوج برغر وتلاتة قازوزات ونجي نديهم");
+    assert!(u.slots.pickup && u.unmapped.is_empty(), "{:?}", u.unmapped);
+    assert_eq!(
+        items("جوج برغر وتلاتة قازوزات ونجي نديهم"),
+        vec![one("BG-CLASSIC", 2), one("BS-LIMO", 3)]
+    );
+}
+
+#[test]
+fn a_phrase_never_spans_a_comma() {
+    // "لا أريد X" removes X; "لا، أريد 2 X" corrects to 2.
+    assert!(read("لا أريد برغر").has(Intent::RemoveItem));
+    assert!(!read("لا، أريد 2 ماء فقط").has(Intent::RemoveItem));
+    assert!(read("احذف برغر من فضلك").has(Intent::RemoveItem));
+    assert!(read("كم سعر التاكوس؟").has(Intent::PriceQuestion));
+}
+
+#[test]
+fn the_number_after_instead_of_is_the_old_one() {
+    let u = read("عفوا، أريد ثلاثا بدلا من واحدة");
+    assert!(u.correction);
+    assert_eq!(u.free_numbers, vec![3]);
+    assert_eq!(read("bdelha 3").free_numbers, vec![3]);
+}
+
+#[test]
+fn ordering_verbs_with_a_correction_set_rather_than_add() {
+    let u = read("en fait mettez 3 chawarma");
+    assert!(u.correction && !u.more);
+    assert!(read("mettez m'en 2").more);
+    let u = read("c est 1 pizza marguerite grande pas autre chose");
+    assert!(
+        u.correction && !u.more && u.unmapped.is_empty(),
+        "{:?}",
+        u.unmapped
+    );
+}
