@@ -174,6 +174,10 @@ pub fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
             "cache",
             // "نخلص كي توصل": paid when the order arrives.
             "توصل",
+            "توصلو",
+            "توصلوا",
+            "twaslou",
+            "twasslou",
             "يوصل",
             "تلحق",
             "reception",

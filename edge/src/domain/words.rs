@@ -103,7 +103,7 @@ pub const MORE: &[&str] = &[
     "kamel", "زيد", "زيدلي", "زيدني", "ايضا", "أيضا", "كذلك", "اخر", "آخر", "اخرى", "mettez",
     "mets", "met", "donne", "donnez", "3tini", "atini", "a3tini", "عطيني", "اعطني",
     // "I forgot", "is missing": something to add.
-    "نسيت", "nsit", "oublie", "ينقص", "ناقص", "تنقص", "manque", "زيدو", "zido",
+    "اضف", "أضف", "أضيفي", "اضيفوا", "نسيت", "nsit", "oublie", "ينقص", "ناقص", "تنقص", "manque", "زيدو", "zido",
 ];
 
 /// Size words and the size they name.

@@ -360,7 +360,7 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
             *start = b - 1;
         }
     }
-    let mut items: Vec<ItemMention> = item_hits
+    let items: Vec<ItemMention> = item_hits
         .iter()
         .map(|(start, _, sku)| ItemMention {
             sku: sku.to_string(),
@@ -370,8 +370,11 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         })
         .collect();
     let spans: Vec<(usize, usize)> = item_hits.iter().map(|(s, l, _)| (*s, s + l)).collect();
+    let mut items = items;
     options(src.menu, &toks, &seg, &spans, &mut taken, &mut items);
     bind_quantities(&toks, &seg, &spans, &mut taken, &mut items, &qty);
+    bind_later_number(&toks, &spans, &mut taken, &mut items, &qty);
+    let items = split_by_size(src.menu, &toks, &spans, &mut taken, items, &qty);
     let cat_hits = mentions(&toks, &mut taken, &src.catalog.categories, |t| {
         qty(t).is_some()
     });
@@ -651,6 +654,99 @@ fn place_named(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Option<Name
         taken: sure || ((after_preposition || after_delivery) && m.edits <= 1),
         after_preposition,
     })
+}
+
+/// "3andkom chawarma ? 3tini 3": the one item without a quantity takes the only number of
+/// a later part that says nothing else ("give me 3", "je veux 3").
+fn bind_later_number(
+    toks: &[Token],
+    spans: &[(usize, usize)],
+    taken: &mut [bool],
+    items: &mut [ItemMention],
+    qty: &impl Fn(&Token) -> Option<u32>,
+) {
+    let Some((last, before)) = items.split_last_mut() else {
+        return;
+    };
+    // Another item without a quantity: the number is not clearly the last one's.
+    if last.qty.is_some() || before.iter().any(|m| m.qty.is_none()) {
+        return;
+    }
+    let Some(&(_, end)) = spans.last() else {
+        return;
+    };
+    let mut number = None;
+    for i in end..toks.len() {
+        if taken[i] {
+            continue;
+        }
+        match qty(&toks[i]) {
+            Some(q) if number.is_none() => number = Some((i, q)),
+            Some(_) => return,
+            None if words::is_filler(&toks[i]) || words::is_more(&toks[i]) => {}
+            None => return,
+        }
+    }
+    if let Some((i, q)) = number {
+        taken[i] = true;
+        last.qty = Some(q);
+    }
+}
+
+/// "2 pizzas margherita, une grande et une moyenne", "زوج مارغريتا وحدة كبيرة ووحدة
+/// متوسطة": a quantity shared among sizes after the item becomes one line per size, when the
+/// parts add up to it.
+fn split_by_size(
+    menu: &Menu,
+    toks: &[Token],
+    spans: &[(usize, usize)],
+    taken: &mut [bool],
+    items: Vec<ItemMention>,
+    qty: &impl Fn(&Token) -> Option<u32>,
+) -> Vec<ItemMention> {
+    let mut out = Vec::new();
+    for (i, m) in items.into_iter().enumerate() {
+        let sized = menu.item(&m.sku).and_then(|it| {
+            it.options
+                .iter()
+                .enumerate()
+                .find(|(_, o)| o.choices.iter().any(|c| choice_size(c).is_some()))
+        });
+        let (Some((pos, opt)), Some(n), Some(&(_, end))) = (sized, m.qty, spans.get(i)) else {
+            out.push(m);
+            continue;
+        };
+        let to = spans.get(i + 1).map(|s| s.0).unwrap_or(toks.len());
+        let mut parts: Vec<(u32, String, [usize; 2])> = Vec::new();
+        for k in end..to.saturating_sub(1) {
+            if let (Some(q), Some(size)) = (qty(&toks[k]), words::size_word(&toks[k + 1])) {
+                if let Some(id) = choice_for_size(opt, size) {
+                    parts.push((q, id, [k, k + 1]));
+                }
+            }
+        }
+        if parts.len() < 2 || parts.iter().map(|p| p.0).sum::<u32>() != n {
+            out.push(m);
+            continue;
+        }
+        for (q, id, ks) in parts {
+            ks.iter().for_each(|&k| taken[k] = true);
+            let mut choices: Vec<(usize, String)> = m
+                .choices
+                .iter()
+                .filter(|(p, _)| *p != pos)
+                .cloned()
+                .collect();
+            choices.push((pos, id));
+            out.push(ItemMention {
+                sku: m.sku.clone(),
+                qty: Some(q),
+                choices,
+                start: m.start,
+            });
+        }
+    }
+    out
 }
 
 /// Pickup/delivery, commune and payment named in the message.

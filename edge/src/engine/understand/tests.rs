@@ -223,6 +223,7 @@ fn a_quantity_after_a_price_question_orders_the_item_priced() {
         ("ok mettez m'en 2", Some(2)),
         ("واحد", Some(1)),
         ("zid 2", Some(2)),
+        ("حسنا، أريد اثنين", Some(2)),
     ] {
         assert_eq!(
             cart_ops(&read(s), &ctx),
@@ -342,5 +343,81 @@ fn ordering_verbs_with_a_correction_set_rather_than_add() {
         u.correction && !u.more && u.unmapped.is_empty(),
         "{:?}",
         u.unmapped
+    );
+}
+
+#[test]
+fn a_size_alone_after_a_price_orders_the_item_priced_in_that_size() {
+    let m = demo();
+    let ctx = Context {
+        menu: &m,
+        cart: &[],
+        focus: Some("PZ-4FR"),
+        priced: true,
+    };
+    assert_eq!(
+        cart_ops(&read("d accord une grande alors"), &ctx),
+        vec![CartOp::Add {
+            sku: "PZ-4FR".into(),
+            qty: Some(1),
+            choices: vec![(0, "L".into())]
+        }]
+    );
+    let not_priced = Context {
+        priced: false,
+        ..ctx
+    };
+    assert_eq!(cart_ops(&read("une grande"), &not_priced), vec![]);
+}
+
+#[test]
+fn a_quantity_shared_among_sizes_becomes_one_line_per_size() {
+    let both = vec![
+        sized("PZ-MARG", Some(1), "L"),
+        sized("PZ-MARG", Some(1), "M"),
+    ];
+    assert_eq!(
+        items("je veux 2 pizzas margherita une grande et une moyenne"),
+        both
+    );
+    assert_eq!(
+        items("jibli 2 pizza margarita wa7da kbira w wa7da moyenne"),
+        both
+    );
+    assert_eq!(items("حاب زوج مارغريتا وحدة كبيرة ووحدة متوسطة"), both);
+    // Parts that do not add up to the quantity are not a split.
+    assert_eq!(
+        items("3 margherita une grande et une moyenne").len(),
+        1,
+        "3 is not 1 + 1"
+    );
+    assert_eq!(
+        items("2 margherita grande"),
+        vec![sized("PZ-MARG", Some(2), "L")]
+    );
+}
+
+#[test]
+fn a_later_give_me_n_counts_the_one_item_asked_about() {
+    assert_eq!(
+        items("salam, 3andkom chawarma ? 3tini 3"),
+        vec![one("CH-VIANDE", 3)]
+    );
+    assert_eq!(
+        items("vous avez des tacos ? je veux 2"),
+        vec![one("TC-POULET", 2)]
+    );
+    // Two items without a quantity: the number is nobody's.
+    assert_eq!(
+        items("pizza thon et tacos ? 3tini 3"),
+        vec![
+            ("PZ-THON".to_string(), None, vec![]),
+            ("TC-POULET".to_string(), None, vec![])
+        ]
+    );
+    // A number among other words (an address) is no quantity.
+    assert_eq!(
+        items("tacos, livraison cite 200 logements"),
+        vec![("TC-POULET".to_string(), None, vec![])]
     );
 }
