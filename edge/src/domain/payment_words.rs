@@ -208,6 +208,8 @@ const PAY_WORDS: &[&str] = &[
     "khlas",
     "ndfa3",
     "nkhalso",
+    "nkhalsek",
+    "nkhalsou",
     "الدفع",
     "دفع",
     "ادفع",

@@ -47,7 +47,7 @@ pub const EXTRA_INTENTS: &[(Intent, &[&str])] = &[
 /// Words that turn the message into a correction of what was just ordered.
 #[rustfmt::skip]
 pub const CORRECTION: &[&str] = &[
-    "non", "pardon", "plutot", "finalement", "seulement", "juste", "corrige", "correction",
+    "non", "pardon", "plutot", "finalement", "seulement", "seul", "seule", "seuls", "seules", "juste", "corrige", "correction",
     "trompe", "erreur", "enfait", "اجعلها", "اجعله", "اجعل", "خليها", "dirha", "dirhom", "machi", "mchi", "ghir", "ghi", "bark", "berk", "barka", "smahli",
     "smhli", "sma7li", "bdel", "badel", "bedel", "bdelha", "badelha", "baddelha", "khaliha",
     "la", "لا", "ماشي", "مشي", "غير", "برك", "بركا", "سمحلي", "سامحني", "بدل", "بدلها",
@@ -129,7 +129,7 @@ pub const CONTAINERS: &[&str] = &[
     "قرعة", "قرعات", "علبة", "علب", "كأس", "portion", "portions", "part", "parts",
     // A sandwich of…: the generic noun before the name.
     "شطيرة", "شطائر", "شطيره", "sandwich", "sandwichs", "sandwitch", "كاسكروط", "كسكروط",
-    "وجبة", "وجبات", "قطعة", "قطعه", "قطع", "طلب", "صحن", "طبق", "piece", "pieces", "morceau",
+    "وجبة", "وجبات", "قطعة", "قطعه", "قطع", "قرص", "اقراص", "طلب", "صحن", "طبق", "piece", "pieces", "morceau",
     "morceaux", "plat", "plats", "assiette", "tranche", "tranches", "tabsi", "طبسي",
 ];
 
@@ -168,7 +168,8 @@ pub const DELIVERY: &[&str] = &[
     "livraison", "livrer", "livrez", "livre", "domicile", "lifraison", "livrison", "twasslou",
     "twaslou", "twasslouha", "twasslouli", "توصيل", "التوصيل", "توصلو", "توصلولي", "ldar",
     "للدار", "ليفريزون", "ليفريزو", "الدار", "delivery", "توصيله", "ايصال", "إيصال", "وصلولي",
-    "اوصلوني", "livrer", "livraisan", "l'adresse",
+    "اوصلوني", "livrer", "livraisan", "l'adresse", "ارسلوها", "ارسلوه", "أرسلوها", "أرسلوه",
+    "ابعثوها", "ابعثوهالي", "بعثوها", "سيفطوها", "ab3thouha", "ab3atha", "sifetouha",
 ];
 #[rustfmt::skip]
 pub const CHECKOUT: &[&str] = &[
@@ -311,21 +312,36 @@ pub fn construct_dual_stem(t: &Token) -> Option<Vec<String>> {
 #[rustfmt::skip]
 const BROKEN_PLURALS: &[(&str, &str)] = &[
     ("شطائر", "شطيرة"), ("قطع", "قطعة"), ("علب", "علبة"), ("وجبات", "وجبة"),
-    ("طلبات", "طلب"), ("صحون", "صحن"), ("كؤوس", "كأس"),
+    ("طلبات", "طلب"), ("صحون", "صحن"), ("كؤوس", "كأس"), ("أقراص", "قرص"), ("حبات", "حبة"),
 ];
 
-/// The singular of an Arabic plural: the sound feminine plural "ات" ("قازوزات" → "قازوزه")
-/// or a listed broken plural ("شطائر" → "شطيره"). The caller checks the singular is known.
-pub fn plural_stem(t: &Token) -> Option<Token> {
+/// The possible singulars of an Arabic plural, likeliest first: the sound feminine plural
+/// "ات" ("قازوزات" → "قازوزه", "برغرات" → "برغر") or a listed broken plural ("شطائر" →
+/// "شطيره"). The caller keeps the first it knows.
+pub fn plural_stems(t: &Token) -> Vec<Token> {
     let w = &t.norm;
     if !w.chars().any(crate::domain::text::is_arabic_letter) {
-        return None;
+        return Vec::new();
     }
     if let Some((_, one)) = BROKEN_PLURALS.iter().find(|(p, _)| normalize(p) == *w) {
-        return crate::domain::text::tokens(one).pop();
+        return crate::domain::text::tokens(one);
     }
-    let stem = w.strip_suffix("ات").filter(|s| s.chars().count() >= 3)?;
-    crate::domain::text::tokens(&format!("{stem}ه")).pop()
+    let Some(stem) = w.strip_suffix("ات").filter(|s| s.chars().count() >= 3) else {
+        return Vec::new();
+    };
+    [format!("{stem}ه"), stem.to_string()]
+        .iter()
+        .filter_map(|s| crate::domain::text::tokens(s).pop())
+        .collect()
+}
+
+/// Small words inside a dish name as customers write it: "jus d'orange", "tacos au poulet",
+/// "بيتزا بالتونة", "tacos ta3 djaj".
+#[rustfmt::skip]
+const CONNECTIVES: &[&str] = &["d", "de", "du", "des", "a", "au", "aux", "l", "el", "ta3", "nta3", "b", "bel", "bl", "تاع", "نتاع", "ب", "بال", "ال", "من"];
+
+pub fn is_connective(t: &Token) -> bool {
+    CONNECTIVES.iter().any(|w| fold(&normalize(w)) == t.fold)
 }
 
 /// Whether a word of `list` is in the message: exact for Arabic words (their affixes make
@@ -480,11 +496,11 @@ mod tests {
         assert_eq!(number_word(&t("ثلاثا")), Some(3));
         assert_eq!(number_word(&t("واحدا")), Some(1));
         assert_eq!(
-            plural_stem(&t("قازوزات")).map(|s| s.fold),
+            plural_stems(&t("قازوزات")).first().map(|s| s.fold.clone()),
             Some(fold(&normalize("قازوزة")))
         );
         assert_eq!(
-            plural_stem(&t("شطائر")).map(|s| s.fold),
+            plural_stems(&t("شطائر")).first().map(|s| s.fold.clone()),
             Some(fold(&normalize("شطيرة")))
         );
         assert_eq!(fold("eaux"), "eau");

@@ -107,6 +107,19 @@ impl Catalog {
         self.items.iter().flat_map(|(w, _)| w).any(|w| w == fold)
     }
 
+    /// Whether a word is (close to) a word of one of `sku`'s names.
+    fn names_word_of(&self, sku: &str, t: &Token) -> bool {
+        self.items
+            .iter()
+            .filter(|(_, s)| s == sku)
+            .flat_map(|(w, _)| w)
+            .any(|w| {
+                w.chars().count() >= 3
+                    && (*w == t.fold
+                        || (!words::is_function_word(t) && text::word_match(&t.fold, w).is_some()))
+            })
+    }
+
     /// Up to three items whose names are closest to `span` (folded words), best first.
     pub fn closest(&self, span: &str) -> Vec<String> {
         let span = text::phrase(span).join(" ");
@@ -344,6 +357,24 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         (p.m.start..p.m.start + p.m.len).for_each(|i| taken[i] = true);
     }
     let mut item_hits = mentions(&toks, &mut taken, &src.catalog.items, |t| qty(t).is_some());
+    // The rest of the item's own name after a shorter name matched: "jus d orange" is the
+    // juice, not "jus" and an unknown "orange".
+    for (start, len, sku) in item_hits.iter_mut() {
+        loop {
+            let e = *start + *len;
+            let free = |i: usize| i < toks.len() && !taken[i] && seg[i] == seg[*start];
+            let own = |i: usize| free(i) && src.catalog.names_word_of(sku, &toks[i]);
+            let step = if own(e) {
+                1
+            } else if free(e) && words::is_connective(&toks[e]) && own(e + 1) {
+                2
+            } else {
+                break;
+            };
+            (e..e + step).for_each(|i| taken[i] = true);
+            *len += step;
+        }
+    }
     // A category word just before an item (a size word may stand between: "بيتزا كبيرة
     // مارغريتا") belongs to it, so the quantity before the category word counts for it.
     for (start, len, sku) in item_hits.iter_mut() {
@@ -351,7 +382,11 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
             continue;
         };
         let mut b = *start;
-        while b > 0 && words::size_word(&toks[b - 1]).is_some() {
+        // …or a small word: "pizza au thon", "بيتزا بالتونة".
+        while b > 0
+            && !taken[b - 1]
+            && (words::size_word(&toks[b - 1]).is_some() || words::is_connective(&toks[b - 1]))
+        {
             b -= 1;
         }
         if b > 0 && !taken[b - 1] && src.catalog.category_word(&toks[b - 1], &cat.id) {

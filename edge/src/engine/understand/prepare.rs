@@ -79,7 +79,7 @@ pub(super) fn prepare(
                         s.and_then(|s| text::tokens(&s).pop())
                             .is_some_and(|s| known(&s))
                     };
-                    let analysed = words::plural_stem(r).is_some_and(|s| known(&s))
+                    let analysed = words::plural_stems(r).iter().any(known)
                         || stem_known(words::dual_stem(r))
                         || stem_known(words::masculine_dual_stem(r))
                         || words::construct_dual_stem(r)
@@ -120,7 +120,7 @@ pub(super) fn prepare(
                 continue;
             }
             // "قازوزات", "شطائر": a plural is its singular; its number comes with it.
-            if let Some(stem) = words::plural_stem(&t).filter(known) {
+            if let Some(stem) = words::plural_stems(&t).into_iter().find(known) {
                 push(&mut out, stem, (seg, part), false);
                 continue;
             }

@@ -76,9 +76,16 @@ pub fn cart_ops(u: &Understanding, ctx: &Context<'_>) -> Vec<CartOp> {
     if !u.items.is_empty() {
         return with_items(u, ctx, correcting);
     }
-    let last_number = u.free_numbers.last().copied();
+    let mut last_number = u.free_numbers.last().copied();
     if correcting && !ctx.cart.is_empty() {
         if let Some(sku) = ctx.target() {
+            // "non, 1 seule pizza": the category of the line corrected stands for it.
+            let cat = ctx.menu.category_of(&sku).map(|c| c.id.as_str());
+            if let [(c, Some(q))] = u.categories.as_slice() {
+                if Some(c.as_str()) == cat && last_number.is_none() {
+                    last_number = Some(*q);
+                }
+            }
             if last_number.is_some() || u.free_size.is_some() {
                 return vec![CartOp::Set {
                     sku,

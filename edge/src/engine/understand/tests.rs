@@ -421,3 +421,55 @@ fn a_later_give_me_n_counts_the_one_item_asked_about() {
         vec![("TC-POULET".to_string(), None, vec![])]
     );
 }
+
+#[test]
+fn the_rest_of_an_items_own_name_and_small_words_stay_with_it() {
+    assert_eq!(
+        items("je voudrais trois tacos et deux jus d orange svp"),
+        vec![one("TC-POULET", 3), one("BS-JUS", 2)]
+    );
+    assert!(read("deux jus d orange").unmapped.is_empty());
+    assert_eq!(items("un tacos au poulet"), vec![one("TC-POULET", 1)]);
+    assert_eq!(items("2 pizza au thon"), vec![one("PZ-THON", 2)]);
+    assert_eq!(
+        items("تاكوس تاع دجاج"),
+        vec![("TC-POULET".into(), None, vec![])]
+    );
+}
+
+#[test]
+fn masculine_nouns_take_the_feminine_plural_too() {
+    assert_eq!(items("زوج برغرات"), vec![one("BG-CLASSIC", 2)]);
+    assert_eq!(
+        items("أريد خمسة أقراص كرنطيكة"),
+        vec![one("KR-KARANTIKA", 5)]
+    );
+}
+
+#[test]
+fn a_correction_naming_only_the_category_sets_the_line_of_that_category() {
+    let m = demo();
+    let c = cart("PZ-VIANDE", 2);
+    let ctx = Context {
+        menu: &m,
+        cart: &c,
+        focus: Some("PZ-VIANDE"),
+        priced: false,
+    };
+    assert_eq!(
+        cart_ops(&read("non finalement 1 seule pizza"), &ctx),
+        vec![CartOp::Set {
+            sku: "PZ-VIANDE".into(),
+            qty: Some(1),
+            choices: vec![],
+            size: None
+        }]
+    );
+}
+
+#[test]
+fn sending_it_to_a_commune_glued_to_its_preposition_is_a_delivery_there() {
+    let u = read("ارسلوها لحسين داي");
+    assert!(u.slots.delivery);
+    assert_eq!(commune(&u).as_deref(), Some("Hussein Dey"));
+}
