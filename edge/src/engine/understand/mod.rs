@@ -3,15 +3,19 @@
 //! payment), correction markers, and the spans nothing mapped. `reading` then puts it in the
 //! conversation's context to get cart operations.
 
+mod place;
 mod prepare;
+mod quantities;
 pub mod reading;
 mod unmapped;
 
 use crate::domain::lexicon::{phrase_at, phrase_at_with, Fit, Intent, Lexicon};
 use crate::domain::menu::{Item, ItemOption, Menu, PaymentMethod};
-use crate::domain::places::{Place, PlaceMatch, Places};
+use crate::domain::places::{Place, Places};
 use crate::domain::text::{self, Token};
 use crate::domain::words::{self, Size};
+use place::{place_named, slots};
+use quantities::{bind_later_number, bind_quantities, quantity_before, split_by_size};
 
 /// Matchable names of the menu, built once per menu version.
 #[derive(Debug)]
@@ -357,44 +361,7 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         (p.m.start..p.m.start + p.m.len).for_each(|i| taken[i] = true);
     }
     let mut item_hits = mentions(&toks, &mut taken, &src.catalog.items, |t| qty(t).is_some());
-    // The rest of the item's own name after a shorter name matched: "jus d orange" is the
-    // juice, not "jus" and an unknown "orange".
-    for (start, len, sku) in item_hits.iter_mut() {
-        loop {
-            let e = *start + *len;
-            let free = |i: usize| i < toks.len() && !taken[i] && seg[i] == seg[*start];
-            let own = |i: usize| free(i) && src.catalog.names_word_of(sku, &toks[i]);
-            let step = if own(e) {
-                1
-            } else if free(e) && words::is_connective(&toks[e]) && own(e + 1) {
-                2
-            } else {
-                break;
-            };
-            (e..e + step).for_each(|i| taken[i] = true);
-            *len += step;
-        }
-    }
-    // A category word just before an item (a size word may stand between: "بيتزا كبيرة
-    // مارغريتا") belongs to it, so the quantity before the category word counts for it.
-    for (start, len, sku) in item_hits.iter_mut() {
-        let Some(cat) = src.menu.category_of(sku) else {
-            continue;
-        };
-        let mut b = *start;
-        // …or a small word: "pizza au thon", "بيتزا بالتونة".
-        while b > 0
-            && !taken[b - 1]
-            && (words::size_word(&toks[b - 1]).is_some() || words::is_connective(&toks[b - 1]))
-        {
-            b -= 1;
-        }
-        if b > 0 && !taken[b - 1] && src.catalog.category_word(&toks[b - 1], &cat.id) {
-            taken[b - 1] = true;
-            *len += *start - (b - 1);
-            *start = b - 1;
-        }
-    }
+    grow_item_hits(src, &toks, &seg, &mut taken, &mut item_hits);
     let items: Vec<ItemMention> = item_hits
         .iter()
         .map(|(start, _, sku)| ItemMention {
@@ -487,6 +454,55 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     u
 }
 
+/// Item matches widened to the words around them that belong to them: the rest of the item's
+/// own name, and a category word before it.
+fn grow_item_hits(
+    src: &Sources<'_>,
+    toks: &[Token],
+    seg: &[usize],
+    taken: &mut [bool],
+    item_hits: &mut [(usize, usize, &str)],
+) {
+    // The rest of the item's own name after a shorter name matched: "jus d orange" is the
+    // juice, not "jus" and an unknown "orange".
+    for (start, len, sku) in item_hits.iter_mut() {
+        loop {
+            let e = *start + *len;
+            let free = |i: usize| i < toks.len() && !taken[i] && seg[i] == seg[*start];
+            let own = |i: usize| free(i) && src.catalog.names_word_of(sku, &toks[i]);
+            let step = if own(e) {
+                1
+            } else if free(e) && words::is_connective(&toks[e]) && own(e + 1) {
+                2
+            } else {
+                break;
+            };
+            (e..e + step).for_each(|i| taken[i] = true);
+            *len += step;
+        }
+    }
+    // A category word just before an item (a size word may stand between: "بيتزا كبيرة
+    // مارغريتا") belongs to it, so the quantity before the category word counts for it.
+    for (start, len, sku) in item_hits.iter_mut() {
+        let Some(cat) = src.menu.category_of(sku) else {
+            continue;
+        };
+        let mut b = *start;
+        // …or a small word: "pizza au thon", "بيتزا بالتونة".
+        while b > 0
+            && !taken[b - 1]
+            && (words::size_word(&toks[b - 1]).is_some() || words::is_connective(&toks[b - 1]))
+        {
+            b -= 1;
+        }
+        if b > 0 && !taken[b - 1] && src.catalog.category_word(&toks[b - 1], &cat.id) {
+            taken[b - 1] = true;
+            *len += *start - (b - 1);
+            *start = b - 1;
+        }
+    }
+}
+
 /// Options read around each item, within its segment and up to the neighbouring items.
 fn options(
     menu: &Menu,
@@ -524,281 +540,6 @@ fn options(
                 items[i].choices.push((pos, id));
             }
         }
-    }
-}
-
-/// A quantity before token `start` in its segment, over words that may stand between a
-/// number and a name ("2 bouteilles d'eau", "زوج حبات").
-fn quantity_before(
-    toks: &[Token],
-    seg: &[usize],
-    taken: &[bool],
-    start: usize,
-    qty: &impl Fn(&Token) -> Option<u32>,
-) -> Option<(usize, u32)> {
-    let mut b = start;
-    while b > 0 && seg[b - 1] == seg[start] {
-        b -= 1;
-        let t = &toks[b];
-        if taken[b] {
-            // An option word taken for this item ("une grande 4 fromages") is passed over.
-            if words::size_word(t).is_some() {
-                continue;
-            }
-            return None;
-        }
-        if let Some(q) = qty(t) {
-            return Some((b, q));
-        }
-        let between = words::is_container(t)
-            || matches!(
-                t.fold.as_str(),
-                "de" | "d" | "x" | "des" | "les" | "حبه" | "حبات" | "piece" | "من"
-            );
-        if !between {
-            return None;
-        }
-    }
-    None
-}
-
-/// Binds quantities to items: a marked number after an item first ("x2", "عدد 2"), then a
-/// number before it, then a number closing its segment ("tacos 2, coca 3").
-fn bind_quantities(
-    toks: &[Token],
-    seg: &[usize],
-    spans: &[(usize, usize)],
-    taken: &mut [bool],
-    items: &mut [ItemMention],
-    qty: &impl Fn(&Token) -> Option<u32>,
-) {
-    let marker = |t: &Token| {
-        matches!(
-            t.norm.as_str(),
-            "x" | "fois" | "عدد" | "nombre" | "fwa" | "مرات"
-        )
-    };
-    let after = |taken: &[bool], end: usize| {
-        let mut a = end;
-        while a < toks.len() && taken[a] && words::size_word(&toks[a]).is_some() {
-            a += 1;
-        }
-        a
-    };
-    for (i, (_, end)) in spans.iter().enumerate() {
-        let a = after(taken, *end);
-        if a >= toks.len() || taken[a] || seg[a] != seg[*end - 1] {
-            continue;
-        }
-        let t = &toks[a];
-        if t.number.is_some() && t.norm.contains('x') {
-            taken[a] = true;
-            items[i].qty = t.number;
-        } else if marker(t) && a + 1 < toks.len() && !taken[a + 1] {
-            if let Some(q) = qty(&toks[a + 1]) {
-                taken[a] = true;
-                taken[a + 1] = true;
-                items[i].qty = Some(q);
-            }
-        } else if let Some(q) = qty(t) {
-            if a + 1 < toks.len() && marker(&toks[a + 1]) {
-                taken[a] = true;
-                taken[a + 1] = true;
-                items[i].qty = Some(q);
-            }
-        }
-    }
-    for (i, (start, _)) in spans.iter().enumerate() {
-        if items[i].qty.is_some() {
-            continue;
-        }
-        if let Some((b, q)) = quantity_before(toks, seg, taken, *start, qty) {
-            taken[b] = true;
-            items[i].qty = Some(q);
-        }
-    }
-    for (i, (_, end)) in spans.iter().enumerate() {
-        if items[i].qty.is_some() {
-            continue;
-        }
-        let a = after(taken, *end);
-        let closes = a + 1 >= toks.len() || seg[a + 1] != seg[a];
-        if a < toks.len() && !taken[a] && seg[a] == seg[*end - 1] && closes {
-            if let Some(q) = toks[a].number.or_else(|| qty(&toks[a])) {
-                taken[a] = true;
-                items[i].qty = Some(q);
-            }
-        }
-    }
-}
-
-/// A commune named in a message, and whether it is surely one.
-#[derive(Debug, Clone, Copy)]
-struct Named {
-    m: PlaceMatch,
-    /// Spelled as in the data (up to articles and spaces) or after "à", "l", "في"…: its words
-    /// are the place, not item names or unknown words.
-    taken: bool,
-    /// After a preposition of place: a delivery there is meant even without "livraison".
-    after_preposition: bool,
-}
-
-/// Words that put a commune name after them: "à Kouba", "l bab ezzouar", "في الحراش".
-const PLACE_PREPOSITIONS: &[&str] = &[
-    "a", "au", "vers", "sur", "l", "f", "fi", "fel", "lel", "ila", "ل", "الى", "إلى", "في", "ف",
-    "لـ",
-];
-
-fn place_named(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Option<Named> {
-    let fits: Vec<Fit> = toks
-        .iter()
-        .zip(taken)
-        .map(|(t, taken)| {
-            if *taken || src.catalog.has_word(&t.fold) {
-                Fit::Never
-            } else if words::is_function_word(t) {
-                Fit::Exact
-            } else {
-                Fit::Fuzzy
-            }
-        })
-        .collect();
-    let fit = |i: usize| fits[i];
-    let found = src
-        .places
-        .find_matches(toks, fit, &[&src.menu.restaurant.wilaya_code]);
-    // Several communes of that name far away: the question will list them.
-    let m = *found.first()?;
-    if !matches!(m.place, Place::Commune(_)) {
-        return None;
-    }
-    let prepositions: Vec<String> = PLACE_PREPOSITIONS
-        .iter()
-        .map(|w| text::fold(&text::normalize(w)))
-        .collect();
-    let before = m.start.checked_sub(1).map(|b| &toks[b]);
-    let after_preposition = before.is_some_and(|t| prepositions.contains(&t.fold));
-    let after_delivery = before.is_some_and(|t| words::delivery_in(std::slice::from_ref(t)));
-    let letters: usize = toks[m.start..m.start + m.len]
-        .iter()
-        .map(|t| t.fold.chars().count())
-        .sum();
-    let sure = m.edits == 0 && letters >= 4;
-    Some(Named {
-        m,
-        taken: sure || ((after_preposition || after_delivery) && m.edits <= 1),
-        after_preposition,
-    })
-}
-
-/// "3andkom chawarma ? 3tini 3": the one item without a quantity takes the only number of
-/// a later part that says nothing else ("give me 3", "je veux 3").
-fn bind_later_number(
-    toks: &[Token],
-    spans: &[(usize, usize)],
-    taken: &mut [bool],
-    items: &mut [ItemMention],
-    qty: &impl Fn(&Token) -> Option<u32>,
-) {
-    let Some((last, before)) = items.split_last_mut() else {
-        return;
-    };
-    // Another item without a quantity: the number is not clearly the last one's.
-    if last.qty.is_some() || before.iter().any(|m| m.qty.is_none()) {
-        return;
-    }
-    let Some(&(_, end)) = spans.last() else {
-        return;
-    };
-    let mut number = None;
-    for i in end..toks.len() {
-        if taken[i] {
-            continue;
-        }
-        match qty(&toks[i]) {
-            Some(q) if number.is_none() => number = Some((i, q)),
-            Some(_) => return,
-            None if words::is_filler(&toks[i]) || words::is_more(&toks[i]) => {}
-            None => return,
-        }
-    }
-    if let Some((i, q)) = number {
-        taken[i] = true;
-        last.qty = Some(q);
-    }
-}
-
-/// "2 pizzas margherita, une grande et une moyenne", "زوج مارغريتا وحدة كبيرة ووحدة
-/// متوسطة": a quantity shared among sizes after the item becomes one line per size, when the
-/// parts add up to it.
-fn split_by_size(
-    menu: &Menu,
-    toks: &[Token],
-    spans: &[(usize, usize)],
-    taken: &mut [bool],
-    items: Vec<ItemMention>,
-    qty: &impl Fn(&Token) -> Option<u32>,
-) -> Vec<ItemMention> {
-    let mut out = Vec::new();
-    for (i, m) in items.into_iter().enumerate() {
-        let sized = menu.item(&m.sku).and_then(|it| {
-            it.options
-                .iter()
-                .enumerate()
-                .find(|(_, o)| o.choices.iter().any(|c| choice_size(c).is_some()))
-        });
-        let (Some((pos, opt)), Some(n), Some(&(_, end))) = (sized, m.qty, spans.get(i)) else {
-            out.push(m);
-            continue;
-        };
-        let to = spans.get(i + 1).map(|s| s.0).unwrap_or(toks.len());
-        let mut parts: Vec<(u32, String, [usize; 2])> = Vec::new();
-        for k in end..to.saturating_sub(1) {
-            if let (Some(q), Some(size)) = (qty(&toks[k]), words::size_word(&toks[k + 1])) {
-                if let Some(id) = choice_for_size(opt, size) {
-                    parts.push((q, id, [k, k + 1]));
-                }
-            }
-        }
-        if parts.len() < 2 || parts.iter().map(|p| p.0).sum::<u32>() != n {
-            out.push(m);
-            continue;
-        }
-        for (q, id, ks) in parts {
-            ks.iter().for_each(|&k| taken[k] = true);
-            let mut choices: Vec<(usize, String)> = m
-                .choices
-                .iter()
-                .filter(|(p, _)| *p != pos)
-                .cloned()
-                .collect();
-            choices.push((pos, id));
-            out.push(ItemMention {
-                sku: m.sku.clone(),
-                qty: Some(q),
-                choices,
-                start: m.start,
-            });
-        }
-    }
-    out
-}
-
-/// Pickup/delivery, commune and payment named in the message.
-fn slots(toks: &[Token], place: Option<Named>) -> Slots {
-    let pickup = words::pickup_in(toks);
-    let named = place.filter(|p| p.taken && p.after_preposition && p.m.edits == 0);
-    let delivery = words::delivery_in(toks) || (named.is_some() && !pickup);
-    let place = if delivery && !pickup {
-        place.filter(|p| p.taken).map(|p| p.m.place)
-    } else {
-        None
-    };
-    Slots {
-        pickup: pickup && !delivery,
-        delivery: delivery && !pickup,
-        place,
-        payment: crate::domain::payment_words::early_payment(toks),
     }
 }
 
