@@ -58,7 +58,10 @@ pub(super) fn place_named(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> 
         .iter()
         .map(|t| t.fold.chars().count())
         .sum();
-    let sure = m.edits == 0 && letters >= 4;
+    // A commune spelled like a known word ("seb3a" is 7 and Sebaa, "souma" the price and
+    // Soumaa) is that word unless a preposition or a delivery word says it is a place.
+    let known = (m.start..m.start + m.len).all(|i| fits[i] == Fit::Exact);
+    let sure = m.edits == 0 && letters >= 4 && !known;
     Some(Named {
         m,
         taken: sure || ((after_preposition || after_delivery) && m.edits <= 1),

@@ -107,7 +107,7 @@ pub(super) fn prepare(
             }
             // "قارورتا ماء", "شطيرتي شاورما", "عصيري برتقال": a dual before the noun it
             // counts loses its ن.
-            let before_noun = next.is_some_and(|n| !words::is_filler(n));
+            let before_noun = next.is_some_and(|n| has(&n.fold) || knows(&n.fold));
             let construct = words::construct_dual_stem(&t)
                 .filter(|_| before_noun)
                 .into_iter()

@@ -298,6 +298,8 @@ fn arabic_plurals_and_duals_before_a_noun_count_their_singular() {
     assert_eq!(items("أريد عشر قطع كرنطيكة"), vec![one("KR-KARANTIKA", 10)]);
     assert_eq!(items("أريد طلبين من التاكوس"), vec![one("TC-POULET", 2)]);
     assert_eq!(items("أريد ثلاث شطائر برغر"), vec![one("BG-CLASSIC", 3)]);
+    // A dual before a word that names nothing is no dual: "my juice".
+    assert_eq!(items("عصيري المفضل برتقال")[0].1, None);
     // "طلبي" is "my order", not two orders.
     assert_eq!(read("هذا طلبي").free_numbers, Vec::<u32>::new());
 }
@@ -465,6 +467,13 @@ fn a_correction_naming_only_the_category_sets_the_line_of_that_category() {
             size: None
         }]
     );
+}
+
+#[test]
+fn a_number_word_spelled_like_a_commune_stays_a_number() {
+    // "seb3a" (7) folds like the commune Sebaa.
+    assert_eq!(items("seb3a tacos"), vec![one("TC-POULET", 7)]);
+    assert_eq!(read("seb3a tacos").slots.place, None);
 }
 
 #[test]
