@@ -32,6 +32,9 @@ pub struct Places {
     pub communes: Vec<Commune>,
     pub wilayas: Vec<Wilaya>,
     commune_names: Vec<(Vec<String>, usize)>,
+    /// `commune_names` indices by the first letter of the name (a typo rarely hits it, and
+    /// the 4,600 names are too many to try at every word).
+    name_index: std::collections::HashMap<char, Vec<usize>>,
     /// Each commune name without articles or spaces ("El Harrach" → "harach"), with its
     /// number of words: customers glue, split and drop the article ("lharrach", "bach
     /// djerah", "dar lbida", "لباب الزوار").
@@ -69,6 +72,16 @@ fn index(list: &[Compact]) -> std::collections::HashMap<char, Vec<usize>> {
     for (i, c) in list.iter().enumerate() {
         if let Some(f) = c.key.chars().next() {
             m.entry(f).or_default().push(i);
+        }
+    }
+    m
+}
+
+fn name_index(names: &[(Vec<String>, usize)]) -> std::collections::HashMap<char, Vec<usize>> {
+    let mut m: std::collections::HashMap<char, Vec<usize>> = Default::default();
+    for (k, (words, _)) in names.iter().enumerate() {
+        if let Some(f) = words.first().and_then(|w| w.chars().next()) {
+            m.entry(f).or_default().push(k);
         }
     }
     m
@@ -139,6 +152,7 @@ impl Places {
             }
         }
         p.compact_index = index(&p.commune_compact);
+        p.name_index = name_index(&p.commune_names);
         p
     }
 
@@ -170,6 +184,7 @@ impl Places {
         Places {
             communes,
             wilayas,
+            name_index: name_index(&commune_names),
             commune_names,
             compact_index: index(&commune_compact),
             commune_compact,
@@ -277,8 +292,12 @@ impl Places {
             preferred.contains(&c.wilaya_code.as_str())
                 || preferred.contains(&c.wilaya_code_58.as_str())
         };
-        for (words, i) in &self.commune_names {
-            for start in 0..toks.len() {
+        for start in 0..toks.len() {
+            let Some(f) = toks[start].fold.chars().next() else {
+                continue;
+            };
+            for &k in self.name_index.get(&f).into_iter().flatten() {
+                let (words, i) = &self.commune_names[k];
                 if let Some(edits) = phrase_at_with(toks, start, words, 4, &fit) {
                     let m = PlaceMatch {
                         place: Place::Commune(*i),

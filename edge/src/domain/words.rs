@@ -227,6 +227,8 @@ struct Lists {
     containers: Vec<String>,
     families: Vec<Vec<String>>,
     filler: Vec<String>,
+    /// Every word of the lists above and of the pickup, delivery and checkout lists.
+    known: std::collections::HashSet<String>,
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
@@ -244,6 +246,15 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
     containers: folded(CONTAINERS),
     families: FAMILIES.iter().map(|f| folded(f)).collect(),
     filler: folded(FILLER),
+    known: [
+        CORRECTION, REPLACE, MORE, CONTAINERS, FILLER, PICKUP, DELIVERY, CHECKOUT, INSTEAD,
+        WEAK_MORE,
+    ]
+    .iter()
+    .flat_map(|l| folded(l))
+    .chain(SIZES.iter().flat_map(|(_, ws)| folded(ws)))
+    .chain(NUMBERS.iter().flat_map(|(_, ws)| folded(ws)))
+    .collect(),
 });
 
 /// The number a word stands for in this module's lists (digits are read by `text`).
@@ -415,21 +426,10 @@ pub fn is_filler(t: &Token) -> bool {
 /// part of a name, but only spelled exactly, never as a typo of one ("ماشي" is "not", not
 /// "هاشي"; "أريد" is "I want", not the commune Arris; "نخلص" is "I pay", not النخلة).
 pub fn is_function_word(t: &Token) -> bool {
-    let one = std::slice::from_ref(t);
-    let listed = |list: &[&str]| list.iter().any(|w| fold(&normalize(w)) == t.fold);
     t.number.is_some()
+        || LISTS.known.contains(&t.fold)
         || number_word(t).is_some()
-        || is_filler(t)
-        || is_correction(t)
-        || is_replace(t)
-        || is_more(t)
-        || is_container(t)
-        || size_word(t).is_some()
-        || listed(PICKUP)
-        || listed(DELIVERY)
-        || listed(CHECKOUT)
-        || crate::domain::payment_words::is_payment_word(t)
-        || crate::domain::payment_words::payment_in(one).is_some()
+        || crate::domain::payment_words::is_payment_token(t)
         || crate::domain::lexicon::LEXICON.is_intent_word(t)
 }
 
