@@ -80,6 +80,8 @@ pub struct IntentHit {
 #[derive(Debug)]
 pub struct Lexicon {
     phrases: Vec<Phrase>,
+    /// Every word of every intent phrase, to tell known words from typos of names.
+    intent_words: HashSet<String>,
     quantities: Vec<(String, u32)>,
     darija: HashSet<String>,
     french: HashSet<String>,
@@ -108,6 +110,7 @@ impl Lexicon {
         for (intent, p) in taught {
             let words = text::phrase(p);
             if !words.is_empty() {
+                lx.intent_words.extend(words.iter().cloned());
                 lx.phrases.push(Phrase {
                     intent: *intent,
                     first_word_only: false,
@@ -159,14 +162,29 @@ impl Lexicon {
                 });
             }
         }
+        // Phrases the shared file lacks (it stays byte for byte the shared ground truth).
+        for (intent, list) in crate::domain::words::EXTRA_INTENTS {
+            for p in list.iter() {
+                let words = text::phrase(p);
+                if !words.is_empty() {
+                    phrases.push(Phrase {
+                        intent: *intent,
+                        first_word_only: false,
+                        words,
+                    });
+                }
+            }
+        }
         // A word on both lists says nothing about which language it is.
         let both: HashSet<String> = darija.intersection(&french).cloned().collect();
         darija.retain(|w| !both.contains(w));
         french.retain(|w| !both.contains(w));
         darija.extend(DARIJA_CUES.iter().map(|w| text::fold(w)));
         french.extend(FRENCH_CUES.iter().map(|w| text::fold(w)));
+        let intent_words = phrases.iter().flat_map(|p| p.words.clone()).collect();
         Lexicon {
             phrases,
+            intent_words,
             quantities,
             darija,
             french,
@@ -222,6 +240,11 @@ impl Lexicon {
         out.into_iter().map(|(h, _)| h).collect()
     }
 
+    /// Whether a word belongs to some intent phrase.
+    pub fn is_intent_word(&self, t: &Token) -> bool {
+        self.intent_words.contains(&t.fold)
+    }
+
     /// The quantity a word stands for: a digit, or a number word in any of the three languages.
     pub fn quantity(&self, t: &Token) -> Option<u32> {
         t.number.or_else(|| {
@@ -266,15 +289,42 @@ pub fn phrase_at(
     words: &[String],
     fuzzy_from: usize,
 ) -> Option<usize> {
+    phrase_at_with(toks, start, words, fuzzy_from, |_| Fit::Fuzzy)
+}
+
+/// How a token may match a dictionary word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Exactly or with typos.
+    Fuzzy,
+    /// Only exactly: a word the bot already knows as something else ("ماشي" is "not", not
+    /// a typo of "هاشي"; "أريد" is "I want", not the commune Arris).
+    Exact,
+    /// Not at all (already explained by another reading).
+    Never,
+}
+
+/// `phrase_at` where each token position says how it may match (`fit(i)` for `toks[i]`).
+pub fn phrase_at_with(
+    toks: &[Token],
+    start: usize,
+    words: &[String],
+    fuzzy_from: usize,
+    fit: impl Fn(usize) -> Fit,
+) -> Option<usize> {
     if start + words.len() > toks.len() {
         return None;
     }
     let mut edits = 0;
-    for (t, w) in toks[start..].iter().zip(words) {
+    for (i, (t, w)) in toks[start..].iter().zip(words).enumerate() {
+        let f = fit(start + i);
+        if f == Fit::Never {
+            return None;
+        }
         if t.fold == *w {
             continue;
         }
-        if w.chars().count() < fuzzy_from || t.number.is_some() {
+        if f == Fit::Exact || w.chars().count() < fuzzy_from || t.number.is_some() {
             return None;
         }
         edits += text::word_match(&t.fold, w)?;

@@ -139,53 +139,68 @@ pub fn refund_recorded(lang: Lang, number: &str, amount: i64) -> String {
     )
 }
 
+const EDAHABIA_WORDS: &[&str] = &[
+    "edahabia",
+    "dahabia",
+    "dahabiya",
+    "dahabya",
+    "الذهبية",
+    "ذهبية",
+    "doree",
+];
+
+const COD_WORDS: &[&str] = &[
+    "cash",
+    "especes",
+    "espece",
+    "liquide",
+    "cod",
+    "كاش",
+    "دراهم",
+    "drahem",
+    "dra7em",
+    "استلام",
+    "الاستلام",
+    "livraison",
+    "نقدا",
+    "cache",
+    // "نخلص كي توصل": paid when the order arrives.
+    "توصل",
+    "توصلو",
+    "توصلوا",
+    "twaslou",
+    "twasslou",
+    "يوصل",
+    "تلحق",
+    "reception",
+    "arrivee",
+    "tewsel",
+    "twasel",
+];
+
 pub fn payment_in(toks: &[Token]) -> Option<PaymentMethod> {
     if words_in(toks, &["cib"]) {
         Some(PaymentMethod::Cib)
-    } else if words_in(
-        toks,
-        &[
-            "edahabia",
-            "dahabia",
-            "dahabiya",
-            "dahabya",
-            "الذهبية",
-            "ذهبية",
-            "doree",
-        ],
-    ) {
+    } else if words_in(toks, EDAHABIA_WORDS) {
         Some(PaymentMethod::Edahabia)
-    } else if words_in(
-        toks,
-        &[
-            "cash",
-            "especes",
-            "espece",
-            "liquide",
-            "cod",
-            "كاش",
-            "دراهم",
-            "drahem",
-            "dra7em",
-            "استلام",
-            "الاستلام",
-            "livraison",
-            "نقدا",
-            "cache",
-            // "نخلص كي توصل": paid when the order arrives.
-            "توصل",
-            "يوصل",
-            "تلحق",
-            "reception",
-            "arrivee",
-            "tewsel",
-            "twasel",
-        ],
-    ) {
+    } else if words_in(toks, COD_WORDS) {
         Some(PaymentMethod::Cod)
     } else {
         None
     }
+}
+
+/// Whether a word is, spelled exactly, a word about paying or a payment method.
+pub fn is_payment_token(t: &Token) -> bool {
+    static ALL: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(|| {
+            [PAY_WORDS, EDAHABIA_WORDS, COD_WORDS, &["cib"]]
+                .iter()
+                .flat_map(|l| l.iter())
+                .map(|w| crate::domain::text::fold(&crate::domain::text::normalize(w)))
+                .collect()
+        });
+    ALL.contains(&t.fold)
 }
 
 /// Words about paying ("paiement", "نخلص", "الدفع"): with "livraison" or "الاستلام" they
@@ -204,6 +219,8 @@ const PAY_WORDS: &[&str] = &[
     "khlas",
     "ndfa3",
     "nkhalso",
+    "nkhalsek",
+    "nkhalsou",
     "الدفع",
     "دفع",
     "ادفع",

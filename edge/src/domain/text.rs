@@ -141,7 +141,8 @@ pub fn fold(norm: &str) -> String {
         .replace("ou", "u")
         .replace("ph", "f");
     let mut s = squeeze(&s, 2);
-    if s.len() > 3 && s.ends_with('s') && has_letter {
+    // French plurals: "pizzas", "eaux", "gateaux".
+    if s.len() > 3 && (s.ends_with('s') || s.ends_with("eaux")) && has_letter {
         s.pop();
     }
     s

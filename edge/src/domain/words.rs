@@ -4,6 +4,7 @@
 //! say nothing about the order. Written normalised or not: every list goes through
 //! `text::fold(text::normalize(..))` before use.
 
+use crate::domain::lexicon::Intent;
 use crate::domain::text::{fold, normalize, Token};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -24,11 +25,30 @@ const NUMBERS: &[(u32, &[&str])] = &[
     (10, &["dix", "3achra", "achra", "عشر", "عشرة"]),
 ];
 
+/// Intent phrases the shared intent file lacks, mostly Modern Standard Arabic imperatives
+/// and questions ("احذف", "كم سعر") and French forms of its verbs. A phrase never spans a
+/// comma (see `understand`), so "لا، أريد 2" is no "لا أريد".
+#[rustfmt::skip]
+pub const EXTRA_INTENTS: &[(Intent, &[&str])] = &[
+    (Intent::RemoveItem, &[
+        "احذف", "احذفي", "احذفوا", "احذفها", "احذفه", "ازل", "أزل", "ازيلي", "أزيلوا", "الغ", "ألغ",
+        "لا اريد", "لا أريد", "لا نريد", "بدون", "بلاش", "enlevez", "retirez", "supprimez",
+        "enleve", "retire", "na7iha", "nahiha", "na7ih", "nahih", "7aydou", "7aydha",
+    ]),
+    (Intent::Cancel, &["الغ", "ألغ", "ألغوا"]),
+    (Intent::PriceQuestion, &[
+        "كم سعر", "ما سعر", "كم ثمن", "ما ثمن", "بكم", "كم يكلف", "كم تكلف", "كم الثمن",
+        "كم السعر", "سعر", "ثمن", "combien coute", "coute combien", "c combien", "ch7al dir",
+        "bch7al", "b ch7al",
+    ]),
+    (Intent::Confirm, &["اوكد", "أؤكد", "نؤكد", "اكيد", "je valide", "valide", "confirme"]),
+];
+
 /// Words that turn the message into a correction of what was just ordered.
 #[rustfmt::skip]
 pub const CORRECTION: &[&str] = &[
-    "non", "pardon", "plutot", "finalement", "seulement", "juste", "corrige", "correction",
-    "trompe", "erreur", "machi", "mchi", "ghir", "ghi", "bark", "berk", "barka", "smahli",
+    "non", "pardon", "plutot", "finalement", "seulement", "seul", "seule", "seuls", "seules", "juste", "corrige", "correction",
+    "trompe", "erreur", "enfait", "اجعلها", "اجعله", "اجعل", "خليها", "dirha", "dirhom", "machi", "mchi", "ghir", "ghi", "bark", "berk", "barka", "smahli",
     "smhli", "sma7li", "bdel", "badel", "bedel", "bdelha", "badelha", "baddelha", "khaliha",
     "la", "لا", "ماشي", "مشي", "غير", "برك", "بركا", "سمحلي", "سامحني", "بدل", "بدلها",
     "بدلو", "بدله", "خليها", "فقط", "بل", "عفوا", "اقصد", "أقصد", "اعني", "غلطت", "صحح",
@@ -42,12 +62,48 @@ pub const REPLACE: &[&str] = &[
     "بلاصت", "بدل", "عوض", "بدلا", "مكان",
 ];
 
+/// Two-word corrections: "en fait, 3", "1 pizza pas plus", "rien d'autre".
+#[rustfmt::skip]
+const CORRECTION_PHRASES: &[&[&str]] = &[
+    &["en", "fait"], &["pas", "plus"], &["pas", "autre"], &["rien", "autre"], &["rien", "d", "autre"],
+    &["العدد", "الصحيح"], &["ماشي", "هكا"], &["machi", "haka"],
+];
+
+pub fn correction_phrase_in(toks: &[Token]) -> bool {
+    CORRECTION_PHRASES.iter().any(|p| {
+        let p: Vec<String> = p.iter().map(|w| fold(&normalize(w))).collect();
+        toks.windows(p.len())
+            .any(|w| w.iter().zip(&p).all(|(t, w)| t.fold == *w))
+    })
+}
+
+/// Verbs that only order ("mettez", "عطيني"): "more" unless the message corrects.
+#[rustfmt::skip]
+const WEAK_MORE: &[&str] = &[
+    "autre", "mettez", "mets", "met", "donne", "donnez", "3tini", "atini", "a3tini", "عطيني", "اعطني",
+];
+
+pub fn is_weak_more(t: &Token) -> bool {
+    WEAK_MORE.iter().any(|w| fold(&normalize(w)) == t.fold)
+}
+
+/// Words that introduce what is replaced ("au lieu de", "بدلا من", "blast"): a number after
+/// them is the old quantity.
+#[rustfmt::skip]
+const INSTEAD: &[&str] = &["lieu", "place", "instead", "بدلا", "بدل", "عوض", "مكان", "blast", "blassa", "blasa", "بلاصة", "بلاصت"];
+
+pub fn is_instead(t: &Token) -> bool {
+    INSTEAD.iter().any(|w| fold(&normalize(w)) == t.fold)
+}
+
 /// Words that ask to add to what is already there rather than correct it.
 #[rustfmt::skip]
 pub const MORE: &[&str] = &[
     "encore", "aussi", "autre", "ajoute", "ajouter", "rajoute", "zid", "zidli", "zidni",
     "kamel", "زيد", "زيدلي", "زيدني", "ايضا", "أيضا", "كذلك", "اخر", "آخر", "اخرى", "mettez",
     "mets", "met", "donne", "donnez", "3tini", "atini", "a3tini", "عطيني", "اعطني",
+    // "I forgot", "is missing": something to add.
+    "اضف", "أضف", "أضيفي", "اضيفوا", "نسيت", "nsit", "oublie", "ينقص", "ناقص", "تنقص", "manque", "زيدو", "zido",
 ];
 
 /// Size words and the size they name.
@@ -61,8 +117,8 @@ pub enum Size {
 #[rustfmt::skip]
 const SIZES: &[(Size, &[&str])] = &[
     (Size::Large, &["grande", "grand", "large", "kbira", "kbir", "kbar", "kebira", "kbiira", "kbire", "big", "كبيرة", "كبير", "الكبيرة", "الكبير", "كبار", "لارج", "xl"]),
-    (Size::Medium, &["moyenne", "moyen", "medium", "normale", "normal", "wasta", "mtwasta", "moutawasita", "متوسطة", "متوسط", "وسط", "الوسط", "عادية", "نورمال"]),
-    (Size::Small, &["petite", "petit", "small", "sghira", "sghir", "sghar", "sgira", "صغيرة", "صغير", "الصغيرة", "صغار", "mini"]),
+    (Size::Medium, &["moyenne", "moyen", "medium", "normale", "normal", "wasta", "mtwasta", "moutawasita", "متوسطة", "متوسط", "وسط", "الوسط", "عادية", "نورمال", "ميديوم", "mediom", "midium", "moyene"]),
+    (Size::Small, &["petite", "petit", "small", "sghira", "sghir", "sghar", "sgira", "صغيرة", "صغير", "الصغيرة", "صغار", "mini", "الصغير"]),
 ];
 
 /// Words for a bottle, a can, a glass: they stand between a quantity and a drink.
@@ -73,7 +129,8 @@ pub const CONTAINERS: &[&str] = &[
     "قرعة", "قرعات", "علبة", "علب", "كأس", "portion", "portions", "part", "parts",
     // A sandwich of…: the generic noun before the name.
     "شطيرة", "شطائر", "شطيره", "sandwich", "sandwichs", "sandwitch", "كاسكروط", "كسكروط",
-    "وجبة", "وجبات",
+    "وجبة", "وجبات", "قطعة", "قطعه", "قطع", "قرص", "اقراص", "طلب", "صحن", "طبق", "piece", "pieces", "morceau",
+    "morceaux", "plat", "plats", "assiette", "tranche", "tranches", "tabsi", "طبسي",
 ];
 
 /// Spelling families: any member in a menu name also matches the others. Number words are
@@ -111,14 +168,15 @@ pub const DELIVERY: &[&str] = &[
     "livraison", "livrer", "livrez", "livre", "domicile", "lifraison", "livrison", "twasslou",
     "twaslou", "twasslouha", "twasslouli", "توصيل", "التوصيل", "توصلو", "توصلولي", "ldar",
     "للدار", "ليفريزون", "ليفريزو", "الدار", "delivery", "توصيله", "ايصال", "إيصال", "وصلولي",
-    "اوصلوني", "livrer", "livraisan", "l'adresse",
+    "اوصلوني", "livrer", "livraisan", "l'adresse", "ارسلوها", "ارسلوه", "أرسلوها", "أرسلوه",
+    "ابعثوها", "ابعثوهالي", "بعثوها", "سيفطوها", "ab3thouha", "ab3atha", "sifetouha",
 ];
 #[rustfmt::skip]
 pub const CHECKOUT: &[&str] = &[
     "commander", "valider", "tout", "safi", "barka", "berk", "brk", "kamel", "kammel", "kemel",
     "ncommandi", "nkomandi", "كمل", "برك", "صافي", "نكوموندي", "خلاص", "شيء", "شيئ", "هذا كل",
     "fini", "termine", "c tout", "ctout", "hadak", "hadi", "kolchi", "كلشي", "yakfi", "يكفي",
-    "bzaf", "hakda", "كل",
+    "bzaf", "hakda", "كل", "تاكيد", "تأكيد", "اكد", "نأكد", "confirmer", "valide", "نكمل",
 ];
 
 /// Words that say nothing about the order: they are neither reported as unknown nor taken
@@ -151,7 +209,9 @@ const FILLER: &[&str] = &[
     "اطلب", "أطلب", "نطلب", "ابي", "يعطيك", "الصحة", "صحة", "عندكم", "عندك", "واش", "راني",
     "نحبو", "نديرو", "كيما", "مثل", "ثم", "بعد", "كذلك", "ايضا", "أيضا", "لي", "ليا",
     "أرغب", "ارغب", "نرغب", "مساء", "الخير", "صباح", "النور", "هل", "يمكنني", "ممكن",
-    "الحصول", "احصل", "أحصل", "اطلب", "منكم", "لكم", "لدي", "عندي",
+    "الحصول", "احصل", "أحصل", "اطلب", "منكم", "لكم", "لدي", "عندي", "3andkom", "andkom",
+    "3andek", "عندكش", "pas", "chose", "rien", "plus", "alors", "accord", "dac", "lieu",
+    "بدلا",
 ];
 
 fn folded(list: &[&str]) -> Vec<String> {
@@ -167,6 +227,8 @@ struct Lists {
     containers: Vec<String>,
     families: Vec<Vec<String>>,
     filler: Vec<String>,
+    /// Every word of the lists above and of the pickup, delivery and checkout lists.
+    known: std::collections::HashSet<String>,
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
@@ -184,11 +246,27 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
     containers: folded(CONTAINERS),
     families: FAMILIES.iter().map(|f| folded(f)).collect(),
     filler: folded(FILLER),
+    known: [
+        CORRECTION, REPLACE, MORE, CONTAINERS, FILLER, PICKUP, DELIVERY, CHECKOUT, INSTEAD,
+        WEAK_MORE,
+    ]
+    .iter()
+    .flat_map(|l| folded(l))
+    .chain(SIZES.iter().flat_map(|(_, ws)| folded(ws)))
+    .chain(NUMBERS.iter().flat_map(|(_, ws)| folded(ws)))
+    .collect(),
 });
 
 /// The number a word stands for in this module's lists (digits are read by `text`).
 pub fn number_word(t: &Token) -> Option<u32> {
-    LISTS.numbers.get(&t.fold).copied()
+    LISTS.numbers.get(&t.fold).copied().or_else(|| {
+        // The accusative "ثلاثا", "واحدا" ("أريد ثلاثا بدلا من واحدة").
+        let stem = t.norm.strip_suffix('ا')?;
+        let arabic = stem.chars().any(crate::domain::text::is_arabic_letter);
+        arabic
+            .then(|| LISTS.numbers.get(&fold(stem)).copied())
+            .flatten()
+    })
 }
 
 /// An Arabic dual ("قازوزتين", "قارورتان", "شاورمتين"): the singular, spelled with the
@@ -221,6 +299,63 @@ pub fn masculine_dual_stem(t: &Token) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A dual before the noun it counts ("قارورتا ماء", "شطيرتي شاورما", "عصيرا برتقال"):
+/// possible singulars, feminine first. Only worth trying when the next word is a name.
+pub fn construct_dual_stem(t: &Token) -> Option<Vec<String>> {
+    let w = &t.norm;
+    if !w.chars().any(crate::domain::text::is_arabic_letter) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for suffix in ["تا", "تي"] {
+        if let Some(stem) = w.strip_suffix(suffix).filter(|s| s.chars().count() >= 3) {
+            out.push(format!("{stem}ه"));
+        }
+    }
+    for suffix in ["ا", "ي"] {
+        if let Some(stem) = w.strip_suffix(suffix).filter(|s| s.chars().count() >= 3) {
+            out.push(stem.to_string());
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Broken plurals of the generic nouns customers count with.
+#[rustfmt::skip]
+const BROKEN_PLURALS: &[(&str, &str)] = &[
+    ("شطائر", "شطيرة"), ("قطع", "قطعة"), ("علب", "علبة"), ("وجبات", "وجبة"),
+    ("طلبات", "طلب"), ("صحون", "صحن"), ("كؤوس", "كأس"), ("أقراص", "قرص"), ("حبات", "حبة"),
+];
+
+/// The possible singulars of an Arabic plural, likeliest first: the sound feminine plural
+/// "ات" ("قازوزات" → "قازوزه", "برغرات" → "برغر") or a listed broken plural ("شطائر" →
+/// "شطيره"). The caller keeps the first it knows.
+pub fn plural_stems(t: &Token) -> Vec<Token> {
+    let w = &t.norm;
+    if !w.chars().any(crate::domain::text::is_arabic_letter) {
+        return Vec::new();
+    }
+    if let Some((_, one)) = BROKEN_PLURALS.iter().find(|(p, _)| normalize(p) == *w) {
+        return crate::domain::text::tokens(one);
+    }
+    let Some(stem) = w.strip_suffix("ات").filter(|s| s.chars().count() >= 3) else {
+        return Vec::new();
+    };
+    [format!("{stem}ه"), stem.to_string()]
+        .iter()
+        .filter_map(|s| crate::domain::text::tokens(s).pop())
+        .collect()
+}
+
+/// Small words inside a dish name as customers write it: "jus d'orange", "tacos au poulet",
+/// "بيتزا بالتونة", "tacos ta3 djaj".
+#[rustfmt::skip]
+const CONNECTIVES: &[&str] = &["d", "de", "du", "des", "a", "au", "aux", "l", "el", "ta3", "nta3", "b", "bel", "bl", "تاع", "نتاع", "ب", "بال", "ال", "من"];
+
+pub fn is_connective(t: &Token) -> bool {
+    CONNECTIVES.iter().any(|w| fold(&normalize(w)) == t.fold)
+}
+
 /// Whether a word of `list` is in the message: exact for Arabic words (their affixes make
 /// near words mean other things: "الاستلام" is payment on delivery, "لاستلامه" pickup),
 /// typo-tolerant for long Latin ones.
@@ -239,7 +374,28 @@ pub fn pickup_in(toks: &[Token]) -> bool {
     any_of(toks, PICKUP)
 }
 pub fn delivery_in(toks: &[Token]) -> bool {
-    any_of(toks, DELIVERY)
+    any_of(toks, DELIVERY) || toks.iter().any(deliver_verb)
+}
+
+/// A Darija form of "deliver it (to me)": "wasslouhali", "nwasslouha", "وصلوهالي",
+/// "توصلوهالي". Not "وصلت" (it arrived).
+fn deliver_verb(t: &Token) -> bool {
+    if t.norm.chars().any(crate::domain::text::is_arabic_letter) {
+        // The unfolded word: folding drops a leading "و", the first letter of the verb.
+        let w = t.norm.as_str();
+        let stem = ["ت", "ن"]
+            .iter()
+            .find_map(|p| w.strip_prefix(p))
+            .unwrap_or(w);
+        return stem.chars().count() >= 5
+            && ["وصلو", "وصله", "وصلي"].iter().any(|p| stem.starts_with(p));
+    }
+    let w = t.fold.as_str();
+    let stem = ["t", "n"]
+        .iter()
+        .find_map(|p| w.strip_prefix(p))
+        .unwrap_or(w);
+    stem.len() >= 6 && (stem.starts_with("waslu") || stem.starts_with("waslh"))
 }
 pub fn checkout_in(toks: &[Token]) -> bool {
     any_of(toks, CHECKOUT)
@@ -263,6 +419,18 @@ pub fn is_container(t: &Token) -> bool {
 }
 pub fn is_filler(t: &Token) -> bool {
     in_list(&LISTS.filler, t)
+}
+
+/// Whether the bot already knows this word as something other than a name (a filler, a
+/// number, a correction, pickup or payment word, an intent word): such a word may still be
+/// part of a name, but only spelled exactly, never as a typo of one ("ماشي" is "not", not
+/// "هاشي"; "أريد" is "I want", not the commune Arris; "نخلص" is "I pay", not النخلة).
+pub fn is_function_word(t: &Token) -> bool {
+    t.number.is_some()
+        || LISTS.known.contains(&t.fold)
+        || number_word(t).is_some()
+        || crate::domain::payment_words::is_payment_token(t)
+        || crate::domain::lexicon::LEXICON.is_intent_word(t)
 }
 
 /// The size a word names ("kbira", "صغيرة", "moyenne").
@@ -306,6 +474,37 @@ mod tests {
         ] {
             assert_eq!(number_word(&t(w)), Some(n), "{w}");
         }
+    }
+
+    #[test]
+    fn darija_delivery_verbs_are_delivery_but_it_arrived_is_not() {
+        for s in [
+            "wasslouhali",
+            "nwasslouha",
+            "وصلوهالي",
+            "توصلوهالي",
+            "twasslouli",
+        ] {
+            assert!(delivery_in(&tokens(s)), "{s}");
+        }
+        for s in ["وصلت", "wasalt", "wesh"] {
+            assert!(!delivery_in(&tokens(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn accusative_number_words_and_plurals() {
+        assert_eq!(number_word(&t("ثلاثا")), Some(3));
+        assert_eq!(number_word(&t("واحدا")), Some(1));
+        assert_eq!(
+            plural_stems(&t("قازوزات")).first().map(|s| s.fold.clone()),
+            Some(fold(&normalize("قازوزة")))
+        );
+        assert_eq!(
+            plural_stems(&t("شطائر")).first().map(|s| s.fold.clone()),
+            Some(fold(&normalize("شطيرة")))
+        );
+        assert_eq!(fold("eaux"), "eau");
     }
 
     #[test]

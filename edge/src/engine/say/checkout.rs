@@ -4,7 +4,8 @@
 use super::widgets::{buttons, list, text};
 use super::{cart::cart_text, Ctx};
 use crate::domain::menu::{Lang, PaymentMethod};
-use crate::domain::wording::{da, t};
+use crate::domain::register::Register;
+use crate::domain::wording::{da, t, tr};
 use crate::engine::{delivery_fee, subtotal, Fulfilment};
 use resto_sync::outbound::OutgoingMessage;
 
@@ -16,11 +17,14 @@ pub(super) fn pay_name(lang: Lang, p: PaymentMethod) -> String {
     }
 }
 
-pub(super) fn choose_place(l: Lang, options: &[(usize, String)]) -> OutgoingMessage {
-    let q = t(
-        l,
+pub(super) fn choose_place(c: &Ctx<'_>, options: &[(usize, String)]) -> OutgoingMessage {
+    let l = c.lang;
+    let q = tr(
+        c.register(),
         "Plusieurs communes portent ce nom. Laquelle ?",
         "كاين بزاف بلديات بهذا الاسم. واش من وحدة؟",
+        "توجد عدة بلديات بهذا الاسم. أيها تقصد؟",
+        "Kayen bzaf baladiyat b had l'ism. Ama wa7da ?",
     );
     if options.len() <= 3 {
         let b: Vec<(String, String)> = options
@@ -90,13 +94,22 @@ pub(super) fn summary(c: &Ctx<'_>) -> OutgoingMessage {
                 d.commune.clone().unwrap_or_default()
             ),
         ),
-        _ => t(l, "À emporter", "تجي تدّيها"),
+        _ => tr(
+            c.register(),
+            "À emporter",
+            "تجي تدّيها",
+            "الاستلام من المطعم",
+            "Tji teddiha",
+        ),
     };
     let pay = conv.payment.map(|p| pay_name(l, p)).unwrap_or_default();
-    let body = t(
-        l,
-        &format!("Récapitulatif :\n{}\nLivraison : {}\nTotal à payer : {}\n{how}\nPaiement : {pay}\n\nOn confirme ?", cart_text(c), da(fee), da(sub + fee)),
-        &format!("ملخص الطلبية:\n{}\nالتوصيل: {}\nالمجموع الكلي: {}\n{how}\nالدفع: {pay}\n\nنأكدو؟", cart_text(c), da(fee), da(sub + fee)),
+    let (cart, fee, total) = (cart_text(c), da(fee), da(sub + fee));
+    let body = tr(
+        c.register(),
+        &format!("Récapitulatif :\n{cart}\nLivraison : {fee}\nTotal à payer : {total}\n{how}\nPaiement : {pay}\n\nOn confirme ?"),
+        &format!("ملخص الطلبية:\n{cart}\nالتوصيل: {fee}\nالمجموع الكلي: {total}\n{how}\nالدفع: {pay}\n\nنأكدو؟"),
+        &format!("ملخص الطلب:\n{cart}\nالتوصيل: {fee}\nالمجموع الكلي: {total}\n{how}\nالدفع: {pay}\n\nهل تؤكد الطلب؟"),
+        &format!("Récapitulatif :\n{cart}\nLivraison : {fee}\nTotal à payer : {total}\n{how}\nPaiement : {pay}\n\nNakkdou ?"),
     );
     buttons(
         body,
@@ -111,20 +124,42 @@ pub(super) fn summary(c: &Ctx<'_>) -> OutgoingMessage {
                     "Nakked ✅",
                 ),
             ),
-            ("no", t(l, "Modifier", "نبدل")),
+            (
+                "no",
+                tr(c.register(), "Modifier", "نبدل", "تعديل", "Nbeddel"),
+            ),
         ],
     )
 }
 
 pub(super) fn order_placed(
-    l: Lang,
+    r: Register,
     number: &str,
     eta_minutes: u32,
     pickup: bool,
 ) -> OutgoingMessage {
+    let track = tr(
+        r,
+        "Écrivez « ma commande » pour la suivre.",
+        "اكتب «طلبيتي» باش تتبعها.",
+        "اكتب «طلبيتي» لمتابعته.",
+        "Ekteb « ma commande » bach tetba3ha.",
+    );
     text(if pickup {
-        t(l, &format!("Merci ! Commande {number} enregistrée ✅ Elle sera prête dans environ {eta_minutes} min. Écrivez « ma commande » pour la suivre."), &format!("شكرا! الطلبية {number} تسجلت ✅ تكون جاهزة في حوالي {eta_minutes} دقيقة. اكتب «طلبيتي» باش تتبعها."))
+        tr(
+            r,
+            &format!("Merci ! Commande {number} enregistrée ✅ Elle sera prête dans environ {eta_minutes} min. {track}"),
+            &format!("شكرا! الطلبية {number} تسجلت ✅ تكون جاهزة في حوالي {eta_minutes} دقيقة. {track}"),
+            &format!("شكرا! تم تسجيل الطلب {number} ✅ سيكون جاهزا خلال {eta_minutes} دقيقة تقريبا. {track}"),
+            &format!("Saha ! La commande {number} tsajlet ✅ tkoun wajda f {eta_minutes} min ta9riban. {track}"),
+        )
     } else {
-        t(l, &format!("Merci ! Commande {number} enregistrée ✅ Livraison dans environ {eta_minutes} min. Écrivez « ma commande » pour la suivre."), &format!("شكرا! الطلبية {number} تسجلت ✅ توصلك في حوالي {eta_minutes} دقيقة. اكتب «طلبيتي» باش تتبعها."))
+        tr(
+            r,
+            &format!("Merci ! Commande {number} enregistrée ✅ Livraison dans environ {eta_minutes} min. {track}"),
+            &format!("شكرا! الطلبية {number} تسجلت ✅ توصلك في حوالي {eta_minutes} دقيقة. {track}"),
+            &format!("شكرا! تم تسجيل الطلب {number} ✅ سيصلك خلال {eta_minutes} دقيقة تقريبا. {track}"),
+            &format!("Saha ! La commande {number} tsajlet ✅ twaslek f {eta_minutes} min ta9riban. {track}"),
+        )
     })
 }

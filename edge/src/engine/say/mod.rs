@@ -155,6 +155,17 @@ impl Ctx<'_> {
     }
 }
 
+/// The pickup button, in the customer's register.
+fn pickup_label(r: Register) -> String {
+    crate::domain::wording::tr(
+        r,
+        "À emporter",
+        "نجي ندّيها",
+        "الاستلام من المطعم",
+        "À emporter",
+    )
+}
+
 /// Items shown per page of a category list: one row is kept for "more".
 pub const PAGE: usize = MAX_LIST_ROWS - 1;
 
@@ -187,35 +198,38 @@ pub fn render(say: &Say, c: &Ctx<'_>) -> OutgoingMessage {
         Say::CartEmpty => buttons(tr(r, "Votre panier est vide.", "السلة فارغة.", "سلتك فارغة.", "Panier ta3ek fareg."), &[("act:menu", t(l, "Voir le menu", "القائمة"))]),
         Say::Removed { sku } => cart::removed(c, sku),
         Say::QuantitySet { sku, qty } => cart::quantity_set(c, sku, *qty),
-        Say::NotInCart { sku } => text(t(l, &format!("{} n'est pas dans votre panier.", cart::item_name(c, sku)), &format!("{} ماراهش في السلة.", cart::item_name(c, sku)))),
+        Say::NotInCart { sku } => {
+            let n = cart::item_name(c, sku);
+            text(tr(r, &format!("{n} n'est pas dans votre panier."), &format!("{n} ماراهش في السلة."), &format!("{n} ليس في سلتك."), &format!("{n} machi f le panier ta3ek.")))
+        }
         Say::Unavailable { sku, alternatives } => cart::unavailable(c, sku, alternatives),
         Say::UnknownProducts { ids } => text(t(l, &format!("Ces produits ne sont plus au menu : {}.", ids.join(", ")), &format!("هذه المنتجات ما بقاتش في القائمة: {}.", ids.join(", ")))),
         Say::AskFulfilment => buttons(
             tr(r, "À emporter ou en livraison ?", "تجي تدّيها ولا نوصلوهالك؟", "هل ستستلم الطلب من المطعم أم تريد التوصيل؟", "Tji teddiha wella nwasslouhalek ?"),
-            &[("ful:pickup", t(l, "À emporter", "نجي ندّيها")), ("ful:delivery", t(l, "Livraison", "توصيل"))],
+            &[("ful:pickup", pickup_label(r)), ("ful:delivery", t(l, "Livraison", "توصيل"))],
         ),
         Say::PickupUnavailable => text(t(l, "Ce restaurant ne fait que la livraison.", "هذا المطعم يوصل برك.")),
         Say::MinOrder { min, missing } => buttons(
             t(l, &format!("La livraison demande un minimum de {} ; il manque {}. Ajoutez quelque chose ou choisissez à emporter.", da(*min), da(*missing)),
               &format!("التوصيل يكون من {}؛ ناقص {}. زيد حاجة ولا اختار تجي تدّيها.", da(*min), da(*missing))),
-            &[("act:menu", t(l, "Ajouter ➕", "إضافة ➕")), ("ful:pickup", t(l, "À emporter", "نجي ندّيها"))],
+            &[("act:menu", t(l, "Ajouter ➕", "إضافة ➕")), ("ful:pickup", pickup_label(r))],
         ),
         Say::AskPlace => text(tr(r, "Dans quelle commune livrer ? (ex. Bab Ezzouar) Vous pouvez aussi envoyer votre position 📍.", "في أي بلدية نوصلو؟ (مثلا باب الزوار) ولا ابعث الموقع تاعك 📍.", "إلى أي بلدية نوصل الطلب؟ (مثلا باب الزوار) يمكنك أيضا إرسال موقعك 📍.", "F'ama baladiya nwasslou ? (ex. Bab Ezzouar) wella ab3at la position 📍.")),
         Say::PlaceNotServed { place } => buttons(
-            t(l, &format!("Désolé, nous ne livrons pas à {place}. Une autre commune, ou à emporter ?"), &format!("سمحلنا، ما نوصلوش لـ {place}. بلدية أخرى ولا تجي تدّيها؟")),
-            &[("ful:pickup", t(l, "À emporter", "نجي ندّيها"))],
+            tr(r, &format!("Désolé, nous ne livrons pas à {place}. Une autre commune, ou à emporter ?"), &format!("سمحلنا، ما نوصلوش لـ {place}. بلدية أخرى ولا تجي تدّيها؟"), &format!("عذرا، لا نوصل إلى {place}. بلدية أخرى أم تستلم الطلب من المطعم؟"), &format!("Smahlna, ma nwasslouch l {place}. Baladiya okhra wella tji teddiha ?")),
+            &[("ful:pickup", pickup_label(r))],
         ),
-        Say::PlaceUnknown => text(t(l, "Je ne trouve pas cette commune. Écrivez son nom (ex. Bab Ezzouar) ou envoyez votre position 📍.", "ما لقيتش هذه البلدية. اكتب الاسم (مثلا باب الزوار) ولا ابعث الموقع 📍.")),
+        Say::PlaceUnknown => text(tr(r, "Je ne trouve pas cette commune. Écrivez son nom (ex. Bab Ezzouar) ou envoyez votre position 📍.", "ما لقيتش هذه البلدية. اكتب الاسم (مثلا باب الزوار) ولا ابعث الموقع 📍.", "لم أجد هذه البلدية. اكتب اسمها (مثلا باب الزوار) أو أرسل موقعك 📍.", "Ma l9itch had la commune. Ekteb smiyetha (ex. Bab Ezzouar) wella ab3at la position 📍.")),
         Say::DeliveryQuote { place, fee, eta_minutes } => text(tr(r, &format!("Livraison à {place} : {}, environ {eta_minutes} min.", da(*fee)), &format!("التوصيل لـ {place}: {}، تقريبا {eta_minutes} دقيقة.", da(*fee)), &format!("التوصيل إلى {place}: {}، حوالي {eta_minutes} دقيقة.", da(*fee)), &format!("Livraison l {place} : {}, ta9riban {eta_minutes} min.", da(*fee)))),
         Say::AskLandmark => text(t(l, "Pouvez-vous préciser l'adresse pour le livreur : un repère proche (mosquée, école, pharmacie…) ou votre position 📍 ?", "زيد وضّح العنوان للموصّل: علامة قريبة (جامع، مدرسة، صيدلية…) ولا ابعث الموقع 📍؟")),
-        Say::ChoosePlace { options } => checkout::choose_place(l, options),
+        Say::ChoosePlace { options } => checkout::choose_place(c, options),
         Say::PinNeedsCommune => text(t(l, "Merci pour la position 📍 Dans quelle commune êtes-vous ? (ex. Bab Ezzouar)", "شكرا على الموقع 📍 في أي بلدية راك؟ (مثلا باب الزوار)")),
         Say::AskAddress => text(tr(r, "Votre adresse précise (rue, bâtiment, repère) ?", "العنوان بالضبط (الشارع، العمارة، علامة قريبة)؟", "ما هو عنوانك بالتفصيل (الشارع، العمارة، معلم قريب)؟", "L'adresse exacte (chari3, l'3imara, repère) ?")),
         Say::AskPayment => checkout::ask_payment(c, false),
         Say::PrepayRequired => checkout::ask_payment(c, true),
         Say::PhoneConfirmation => text(t(l, "📞 Le restaurant va vous appeler pour confirmer la commande avant de la préparer.", "📞 المطعم غادي يعيطلك باش يأكد الطلبية قبل ما يحضرها.")),
         Say::Summary => checkout::summary(c),
-        Say::OrderPlaced { number, eta_minutes, pickup } => checkout::order_placed(l, number, *eta_minutes, *pickup),
+        Say::OrderPlaced { number, eta_minutes, pickup } => checkout::order_placed(r, number, *eta_minutes, *pickup),
         Say::Closed { next } => info::closed(l, next.as_ref()),
         Say::OrderStatus { number, status, eta } => info::order_status(l, number, *status, eta.as_deref()),
         Say::NoOrder => buttons(t(l, "Vous n'avez pas de commande en cours.", "ما عندك حتى طلبية."), &[("act:menu", t(l, "Voir le menu", "القائمة"))]),
@@ -224,8 +238,8 @@ pub fn render(say: &Say, c: &Ctx<'_>) -> OutgoingMessage {
             t(l, &format!("La commande {number} est déjà {} ; le restaurant doit l'annuler lui-même.", info::status_name(l, *status)), &format!("الطلبية {number} راهي {}؛ لازم المطعم يلغيها.", info::status_name(l, *status))),
             &[("act:human", t(l, "Parler à quelqu'un", "نهدر مع واحد"))],
         ),
-        Say::CartCleared => buttons(t(l, "Panier vidé.", "السلة تفرغت."), &[("act:menu", t(l, "Voir le menu", "القائمة"))]),
-        Say::HumanComing => text(t(l, "Quelqu'un du restaurant va vous répondre ici très vite 🙏", "واحد من المطعم يجاوبك هنا قريب 🙏")),
+        Say::CartCleared => buttons(tr(r, "Panier vidé.", "السلة تفرغت.", "تم إفراغ السلة.", "Le panier tfragh."), &[("act:menu", t(l, "Voir le menu", "القائمة"))]),
+        Say::HumanComing => text(tr(r, "Quelqu'un du restaurant va vous répondre ici très vite 🙏", "واحد من المطعم يجاوبك هنا قريب 🙏", "سيرد عليك أحد موظفي المطعم هنا قريبا 🙏", "Wa7ed men le restaurant yjawbek hna 9rib 🙏")),
         Say::YoureWelcome => text(tr(r, "Avec plaisir 😊", "بالصحة 😊", "على الرحب والسعة 😊", "Bessa7a 😊")),
         Say::Goodbye => text(tr(r, "Merci et à bientôt 👋", "شكرا، نتلاقاو قريب 👋", "شكرا لك، إلى اللقاء 👋", "Saha, ntla9aw 9rib 👋")),
         Say::NotUnderstood => text(tr(r, "Je n'ai pas compris 🙏 Écrivez par exemple « menu » ou « 2 tacos ».", "ما فهمتش 🙏 اكتب مثلا «المنيو» ولا «جوج تاكوس».", "لم أفهم 🙏 اكتب مثلا «القائمة» أو «اثنان تاكوس».", "Ma fhamtch 🙏 ekteb par exemple « menu » wella « zouj tacos ».")),

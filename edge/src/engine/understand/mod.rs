@@ -3,15 +3,19 @@
 //! payment), correction markers, and the spans nothing mapped. `reading` then puts it in the
 //! conversation's context to get cart operations.
 
+mod place;
 mod prepare;
+mod quantities;
 pub mod reading;
 mod unmapped;
 
-use crate::domain::lexicon::{phrase_at, Intent, Lexicon};
+use crate::domain::lexicon::{phrase_at, phrase_at_with, Fit, Intent, Lexicon};
 use crate::domain::menu::{Item, ItemOption, Menu, PaymentMethod};
 use crate::domain::places::{Place, Places};
 use crate::domain::text::{self, Token};
 use crate::domain::words::{self, Size};
+use place::{place_named, slots};
+use quantities::{bind_later_number, bind_quantities, quantity_before, split_by_size};
 
 /// Matchable names of the menu, built once per menu version.
 #[derive(Debug)]
@@ -100,6 +104,24 @@ impl Catalog {
             .iter()
             .flat_map(|(w, _)| w)
             .any(|w| w.chars().count() >= 3 && text::word_match(fold, w).is_some())
+    }
+
+    /// Whether a word is, spelled exactly, a word of some item name.
+    fn has_word(&self, fold: &str) -> bool {
+        self.items.iter().flat_map(|(w, _)| w).any(|w| w == fold)
+    }
+
+    /// Whether a word is (close to) a word of one of `sku`'s names.
+    fn names_word_of(&self, sku: &str, t: &Token) -> bool {
+        self.items
+            .iter()
+            .filter(|(_, s)| s == sku)
+            .flat_map(|(w, _)| w)
+            .any(|w| {
+                w.chars().count() >= 3
+                    && (*w == t.fold
+                        || (!words::is_function_word(t) && text::word_match(&t.fold, w).is_some()))
+            })
     }
 
     /// Up to three items whose names are closest to `span` (folded words), best first.
@@ -196,6 +218,8 @@ fn mentions<'p>(
     phrases: &'p [(Vec<String>, String)],
     quantity: impl Fn(&Token) -> bool,
 ) -> Vec<(usize, usize, &'p str)> {
+    // Words known as something else match a name only spelled exactly.
+    let exact: Vec<bool> = toks.iter().map(words::is_function_word).collect();
     let mut hits = Vec::new();
     for start in 0..toks.len() {
         for (words, id) in phrases {
@@ -208,7 +232,8 @@ fn mentions<'p>(
                     continue;
                 }
             }
-            if let Some(edits) = phrase_at(toks, start, words, 4) {
+            let fit = |i: usize| if exact[i] { Fit::Exact } else { Fit::Fuzzy };
+            if let Some(edits) = phrase_at_with(toks, start, words, 4, fit) {
                 if (start..start + words.len()).all(|i| !taken[i]) {
                     hits.push((start, words.len(), edits, id.as_str()));
                 }
@@ -314,30 +339,30 @@ fn letter_choice(t: &Token, opt: &ItemOption) -> Option<String> {
 
 pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     let lx = src.lexicon;
-    let prepared = prepare::prepare(raw, lx, |w| src.catalog.knows_word(w));
+    let prepared = prepare::prepare(
+        raw,
+        lx,
+        |w| src.catalog.has_word(w),
+        |w| src.catalog.knows_word(w),
+    );
     let toks = prepared.tokens;
     let seg = prepared.seg;
     let mut taken = prepared.taken;
+    let part = prepared.part;
     let qty = |t: &Token| lx.quantity(t).or_else(|| words::number_word(t));
-    let intent_hits = lx.intents(&toks);
-    let mut item_hits = mentions(&toks, &mut taken, &src.catalog.items, |t| qty(t).is_some());
-    // A category word just before an item (a size word may stand between: "بيتزا كبيرة
-    // مارغريتا") belongs to it, so the quantity before the category word counts for it.
-    for (start, len, sku) in item_hits.iter_mut() {
-        let Some(cat) = src.menu.category_of(sku) else {
-            continue;
-        };
-        let mut b = *start;
-        while b > 0 && words::size_word(&toks[b - 1]).is_some() {
-            b -= 1;
-        }
-        if b > 0 && !taken[b - 1] && src.catalog.category_word(&toks[b - 1], &cat.id) {
-            taken[b - 1] = true;
-            *len += *start - (b - 1);
-            *start = b - 1;
-        }
+    // A phrase never spans a comma: "لا، أريد 2 ماء" is no "لا أريد".
+    let intent_hits: Vec<_> = lx
+        .intents(&toks)
+        .into_iter()
+        .filter(|h| part[h.start] == part[h.start + h.len - 1])
+        .collect();
+    let place = place_named(src, &toks, &taken);
+    if let Some(p) = place.filter(|p| p.taken) {
+        (p.m.start..p.m.start + p.m.len).for_each(|i| taken[i] = true);
     }
-    let mut items: Vec<ItemMention> = item_hits
+    let mut item_hits = mentions(&toks, &mut taken, &src.catalog.items, |t| qty(t).is_some());
+    grow_item_hits(src, &toks, &seg, &mut taken, &mut item_hits);
+    let items: Vec<ItemMention> = item_hits
         .iter()
         .map(|(start, _, sku)| ItemMention {
             sku: sku.to_string(),
@@ -347,8 +372,11 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         })
         .collect();
     let spans: Vec<(usize, usize)> = item_hits.iter().map(|(s, l, _)| (*s, s + l)).collect();
+    let mut items = items;
     options(src.menu, &toks, &seg, &spans, &mut taken, &mut items);
     bind_quantities(&toks, &seg, &spans, &mut taken, &mut items, &qty);
+    bind_later_number(&toks, &spans, &mut taken, &mut items, &qty);
+    let items = split_by_size(src.menu, &toks, &spans, &mut taken, items, &qty);
     let cat_hits = mentions(&toks, &mut taken, &src.catalog.categories, |t| {
         qty(t).is_some()
     });
@@ -373,9 +401,14 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     };
     let mut free_numbers = Vec::new();
     let mut free_size = None;
+    // "ثلاثا بدلا من واحدة", "3 au lieu de 2": the number after "instead of" is the old one.
+    let instead = toks.iter().position(words::is_instead);
     for (i, t) in toks.iter().enumerate() {
         if taken[i] {
             continue;
+        }
+        if instead.is_some_and(|k| i > k && !free_numbers.is_empty()) {
+            break;
         }
         if let Some(q) = qty(t) {
             free_numbers.push(q);
@@ -387,8 +420,13 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     let correction = toks
         .iter()
         .enumerate()
-        .any(|(i, t)| words::is_correction(t) && (i == 0 || !first_only.contains(&t.fold)));
-    let slots = slots(src, &toks, &taken);
+        .any(|(i, t)| words::is_correction(t) && (i == 0 || !first_only.contains(&t.fold)))
+        || words::correction_phrase_in(&toks);
+    // "mettez", "عطيني" only order; with a correction they say what to set, not to add.
+    let more = toks
+        .iter()
+        .any(|t| words::is_more(t) && !(correction && words::is_weak_more(t)));
+    let slots = slots(&toks, place);
     // Number words are quantities, not intents; drop intents that only matched words an item
     // or a category already explains ("commande" is no item, but "la carte" stays the menu).
     let intents: Vec<Intent> = intent_hits
@@ -405,7 +443,7 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
         free_size,
         correction,
         replace: toks.iter().any(words::is_replace),
-        more: toks.iter().any(words::is_more),
+        more,
         slots,
         unmapped: Vec::new(),
         unknown_items: Vec::new(),
@@ -414,6 +452,55 @@ pub fn understand(raw: &str, src: &Sources<'_>) -> Understanding {
     unmapped::fill(&mut u, &toks, &seg, &taken, &intent_hits, src, &qty);
     u.tokens = toks;
     u
+}
+
+/// Item matches widened to the words around them that belong to them: the rest of the item's
+/// own name, and a category word before it.
+fn grow_item_hits(
+    src: &Sources<'_>,
+    toks: &[Token],
+    seg: &[usize],
+    taken: &mut [bool],
+    item_hits: &mut [(usize, usize, &str)],
+) {
+    // The rest of the item's own name after a shorter name matched: "jus d orange" is the
+    // juice, not "jus" and an unknown "orange".
+    for (start, len, sku) in item_hits.iter_mut() {
+        loop {
+            let e = *start + *len;
+            let free = |i: usize| i < toks.len() && !taken[i] && seg[i] == seg[*start];
+            let own = |i: usize| free(i) && src.catalog.names_word_of(sku, &toks[i]);
+            let step = if own(e) {
+                1
+            } else if free(e) && words::is_connective(&toks[e]) && own(e + 1) {
+                2
+            } else {
+                break;
+            };
+            (e..e + step).for_each(|i| taken[i] = true);
+            *len += step;
+        }
+    }
+    // A category word just before an item (a size word may stand between: "بيتزا كبيرة
+    // مارغريتا") belongs to it, so the quantity before the category word counts for it.
+    for (start, len, sku) in item_hits.iter_mut() {
+        let Some(cat) = src.menu.category_of(sku) else {
+            continue;
+        };
+        let mut b = *start;
+        // …or a small word: "pizza au thon", "بيتزا بالتونة".
+        while b > 0
+            && !taken[b - 1]
+            && (words::size_word(&toks[b - 1]).is_some() || words::is_connective(&toks[b - 1]))
+        {
+            b -= 1;
+        }
+        if b > 0 && !taken[b - 1] && src.catalog.category_word(&toks[b - 1], &cat.id) {
+            taken[b - 1] = true;
+            *len += *start - (b - 1);
+            *start = b - 1;
+        }
+    }
 }
 
 /// Options read around each item, within its segment and up to the neighbouring items.
@@ -453,144 +540,6 @@ fn options(
                 items[i].choices.push((pos, id));
             }
         }
-    }
-}
-
-/// A quantity before token `start` in its segment, over words that may stand between a
-/// number and a name ("2 bouteilles d'eau", "زوج حبات").
-fn quantity_before(
-    toks: &[Token],
-    seg: &[usize],
-    taken: &[bool],
-    start: usize,
-    qty: &impl Fn(&Token) -> Option<u32>,
-) -> Option<(usize, u32)> {
-    let mut b = start;
-    while b > 0 && seg[b - 1] == seg[start] {
-        b -= 1;
-        let t = &toks[b];
-        if taken[b] {
-            // An option word taken for this item ("une grande 4 fromages") is passed over.
-            if words::size_word(t).is_some() {
-                continue;
-            }
-            return None;
-        }
-        if let Some(q) = qty(t) {
-            return Some((b, q));
-        }
-        let between = words::is_container(t)
-            || matches!(
-                t.fold.as_str(),
-                "de" | "d" | "x" | "des" | "les" | "حبه" | "حبات" | "piece" | "من"
-            );
-        if !between {
-            return None;
-        }
-    }
-    None
-}
-
-/// Binds quantities to items: a marked number after an item first ("x2", "عدد 2"), then a
-/// number before it, then a number closing its segment ("tacos 2, coca 3").
-fn bind_quantities(
-    toks: &[Token],
-    seg: &[usize],
-    spans: &[(usize, usize)],
-    taken: &mut [bool],
-    items: &mut [ItemMention],
-    qty: &impl Fn(&Token) -> Option<u32>,
-) {
-    let marker = |t: &Token| {
-        matches!(
-            t.norm.as_str(),
-            "x" | "fois" | "عدد" | "nombre" | "fwa" | "مرات"
-        )
-    };
-    let after = |taken: &[bool], end: usize| {
-        let mut a = end;
-        while a < toks.len() && taken[a] && words::size_word(&toks[a]).is_some() {
-            a += 1;
-        }
-        a
-    };
-    for (i, (_, end)) in spans.iter().enumerate() {
-        let a = after(taken, *end);
-        if a >= toks.len() || taken[a] || seg[a] != seg[*end - 1] {
-            continue;
-        }
-        let t = &toks[a];
-        if t.number.is_some() && t.norm.contains('x') {
-            taken[a] = true;
-            items[i].qty = t.number;
-        } else if marker(t) && a + 1 < toks.len() && !taken[a + 1] {
-            if let Some(q) = qty(&toks[a + 1]) {
-                taken[a] = true;
-                taken[a + 1] = true;
-                items[i].qty = Some(q);
-            }
-        } else if let Some(q) = qty(t) {
-            if a + 1 < toks.len() && marker(&toks[a + 1]) {
-                taken[a] = true;
-                taken[a + 1] = true;
-                items[i].qty = Some(q);
-            }
-        }
-    }
-    for (i, (start, _)) in spans.iter().enumerate() {
-        if items[i].qty.is_some() {
-            continue;
-        }
-        if let Some((b, q)) = quantity_before(toks, seg, taken, *start, qty) {
-            taken[b] = true;
-            items[i].qty = Some(q);
-        }
-    }
-    for (i, (_, end)) in spans.iter().enumerate() {
-        if items[i].qty.is_some() {
-            continue;
-        }
-        let a = after(taken, *end);
-        let closes = a + 1 >= toks.len() || seg[a + 1] != seg[a];
-        if a < toks.len() && !taken[a] && seg[a] == seg[*end - 1] && closes {
-            if let Some(q) = toks[a].number.or_else(|| qty(&toks[a])) {
-                taken[a] = true;
-                items[i].qty = Some(q);
-            }
-        }
-    }
-}
-
-/// Pickup/delivery, commune and payment named in the message.
-fn slots(src: &Sources<'_>, toks: &[Token], taken: &[bool]) -> Slots {
-    let pickup = words::pickup_in(toks);
-    let delivery = words::delivery_in(toks);
-    let place = if delivery && !pickup {
-        // Only words nothing else took can name the place.
-        let free: Vec<Token> = toks
-            .iter()
-            .zip(taken)
-            .map(|(t, k)| if *k { blank() } else { t.clone() })
-            .collect();
-        src.places
-            .find(&free, &[&src.menu.restaurant.wilaya_code])
-            .filter(|p| matches!(p, Place::Commune(_)))
-    } else {
-        None
-    };
-    Slots {
-        pickup: pickup && !delivery,
-        delivery: delivery && !pickup,
-        place,
-        payment: crate::domain::payment_words::early_payment(toks),
-    }
-}
-
-fn blank() -> Token {
-    Token {
-        norm: "\u{1}".into(),
-        fold: "\u{1}".into(),
-        number: None,
     }
 }
 

@@ -9,8 +9,10 @@ use crate::domain::words;
 
 pub(super) struct Prepared {
     pub tokens: Vec<Token>,
-    /// Segment of each token.
+    /// Segment of each token (a new one at each separator and conjunction).
     pub seg: Vec<usize>,
+    /// Part of each token between separators (punctuation only): no phrase spans two.
+    pub part: Vec<usize>,
     /// Tokens already explained (conjunctions).
     pub taken: Vec<bool>,
 }
@@ -26,56 +28,103 @@ fn number(n: u32) -> Token {
     }
 }
 
-pub(super) fn prepare(raw: &str, lx: &Lexicon, knows: impl Fn(&str) -> bool) -> Prepared {
+/// `has` says whether a folded word is spelled exactly as a word of some item name, `knows`
+/// whether it is close to one.
+pub(super) fn prepare(
+    raw: &str,
+    lx: &Lexicon,
+    has: impl Fn(&str) -> bool,
+    knows: impl Fn(&str) -> bool,
+) -> Prepared {
     let qty = |t: &Token| lx.quantity(t).or_else(|| words::number_word(t));
     let mut out = Prepared {
         tokens: Vec::new(),
         seg: Vec::new(),
+        part: Vec::new(),
         taken: Vec::new(),
     };
+    let mut part = 0;
     let mut seg = 0;
-    let push = |out: &mut Prepared, t: Token, seg: usize, taken: bool| {
+    let push = |out: &mut Prepared, t: Token, (seg, part): (usize, usize), taken: bool| {
         out.tokens.push(t);
         out.seg.push(seg);
+        out.part.push(part);
         out.taken.push(taken);
     };
-    for part in raw.split(SEPARATORS) {
-        let toks = text::tokens(part);
+    for text_part in raw.split(SEPARATORS) {
+        let toks = text::tokens(text_part);
         if toks.is_empty() {
             continue;
         }
         seg += 1;
-        for t in toks {
+        part += 1;
+        let mut it = toks.into_iter().peekable();
+        while let Some(t) = it.next() {
+            let next = it.peek();
             if CONJUNCTIONS.contains(&t.norm.as_str()) {
                 seg += 1;
-                push(&mut out, t, seg, true);
+                push(&mut out, t, (seg, part), true);
                 continue;
             }
-            if qty(&t).is_some() {
-                push(&mut out, t, seg, false);
-                continue;
-            }
-            // "وثلاث", "وزوج": the conjunction starts a new segment.
-            if let Some(rest) = t.norm.strip_prefix('و') {
+            // A stem counts when it is exactly a word of a name, or a bottle, a sandwich…
+            let known = |t: &Token| has(&t.fold) || words::is_container(t);
+            let whole_known =
+                |t: &Token| has(&t.fold) || words::is_function_word(t) || qty(t).is_some();
+            // "وثلاث", "وماء", "ونجي": the conjunction starts a new segment.
+            let mut t = t;
+            if let Some(rest) = t.norm.strip_prefix('و').filter(|_| !whole_known(&t)) {
                 let r = text::tokens(rest);
                 if let [r] = r.as_slice() {
-                    if qty(r).is_some() {
+                    let stem_known = |s: Option<String>| {
+                        s.and_then(|s| text::tokens(&s).pop())
+                            .is_some_and(|s| known(&s))
+                    };
+                    let analysed = words::plural_stems(r).iter().any(known)
+                        || stem_known(words::dual_stem(r))
+                        || stem_known(words::masculine_dual_stem(r))
+                        || words::construct_dual_stem(r)
+                            .into_iter()
+                            .flatten()
+                            .any(|s| stem_known(Some(s)));
+                    if whole_known(r) || knows(&r.fold) || analysed {
                         seg += 1;
-                        push(&mut out, r.clone(), seg, false);
-                        continue;
+                        t = r.clone();
                     }
                 }
+            }
+            if whole_known(&t) {
+                push(&mut out, t, (seg, part), false);
+                continue;
             }
             let dual = words::dual_stem(&t)
                 .or_else(|| words::masculine_dual_stem(&t))
                 .and_then(|s| text::tokens(&s).pop())
-                .filter(|s| (knows(&s.fold) || words::is_container(s)) && !knows(&t.fold));
+                .filter(known);
             if let Some(stem) = dual {
-                push(&mut out, number(2), seg, false);
-                push(&mut out, stem, seg, false);
+                push(&mut out, number(2), (seg, part), false);
+                push(&mut out, stem, (seg, part), false);
                 continue;
             }
-            push(&mut out, t, seg, false);
+            // "قارورتا ماء", "شطيرتي شاورما", "عصيري برتقال": a dual before the noun it
+            // counts loses its ن.
+            let before_noun = next.is_some_and(|n| has(&n.fold) || knows(&n.fold));
+            let construct = words::construct_dual_stem(&t)
+                .filter(|_| before_noun)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| text::tokens(&s).pop())
+                .find(known);
+            if let Some(stem) = construct {
+                push(&mut out, number(2), (seg, part), false);
+                push(&mut out, stem, (seg, part), false);
+                continue;
+            }
+            // "قازوزات", "شطائر": a plural is its singular; its number comes with it.
+            if let Some(stem) = words::plural_stems(&t).into_iter().find(known) {
+                push(&mut out, stem, (seg, part), false);
+                continue;
+            }
+            push(&mut out, t, (seg, part), false);
         }
     }
     out

@@ -76,9 +76,16 @@ pub fn cart_ops(u: &Understanding, ctx: &Context<'_>) -> Vec<CartOp> {
     if !u.items.is_empty() {
         return with_items(u, ctx, correcting);
     }
-    let last_number = u.free_numbers.last().copied();
+    let mut last_number = u.free_numbers.last().copied();
     if correcting && !ctx.cart.is_empty() {
         if let Some(sku) = ctx.target() {
+            // "non, 1 seule pizza": the category of the line corrected stands for it.
+            let cat = ctx.menu.category_of(&sku).map(|c| c.id.as_str());
+            if let [(c, Some(q))] = u.categories.as_slice() {
+                if Some(c.as_str()) == cat && last_number.is_none() {
+                    last_number = Some(*q);
+                }
+            }
             if last_number.is_some() || u.free_size.is_some() {
                 return vec![CartOp::Set {
                     sku,
@@ -102,17 +109,34 @@ pub fn cart_ops(u: &Understanding, ctx: &Context<'_>) -> Vec<CartOp> {
             }
         }
     }
-    let ordering = u.more || u.has(Intent::OrderAdd) || u.number_alone.is_some();
+    // Right after a price, a quantity or a size alone orders the item priced ("d'accord une
+    // grande alors", "حسنا، أريد اثنين").
+    let answers_price = ctx.priced && (last_number.is_some() || u.free_size.is_some());
+    let ordering = u.more || u.has(Intent::OrderAdd) || u.number_alone.is_some() || answers_price;
     if let (Some(sku), true) = (ctx.focus, ctx.priced || (u.more && last_number.is_some())) {
         if ordering && !correcting && u.categories.is_empty() && u.unknown_items.is_empty() {
+            let choices = u
+                .free_size
+                .and_then(|size| size_choice(ctx.menu, sku, size))
+                .into_iter()
+                .collect();
             return vec![CartOp::Add {
                 sku: sku.to_string(),
                 qty: last_number,
-                choices: Vec::new(),
+                choices,
             }];
         }
     }
     Vec::new()
+}
+
+/// The choice of `sku`'s size option a size word names.
+fn size_choice(menu: &Menu, sku: &str, size: Size) -> Option<(usize, String)> {
+    let item = menu.item(sku)?;
+    item.options
+        .iter()
+        .enumerate()
+        .find_map(|(pos, o)| Some((pos, super::choice_for_size(o, size)?)))
 }
 
 fn with_items(u: &Understanding, ctx: &Context<'_>, correcting: bool) -> Vec<CartOp> {
