@@ -15,6 +15,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod engine;
+pub mod print;
 pub mod relay_link;
 pub mod store;
 pub mod upkeep;
