@@ -80,8 +80,12 @@ pub enum Block {
         text: String,
         size: Size,
         align: Align,
-        /// Indent from the start side, in em of the line's size (options under an item).
+        /// Indent from the start side, in half-ems of the line's size (options under an
+        /// item).
         indent: u8,
+        /// The line reads right to left even when it starts with a number or a Latin word
+        /// ("2 x بيتزا"): every line of an Arabic ticket. Otherwise its first letter decides.
+        rtl: bool,
     },
     /// White text on a black bar, full width: REPRINT / CANCELLED.
     Banner(String),
@@ -96,6 +100,7 @@ impl Block {
             size,
             align,
             indent: 0,
+            rtl: false,
         }
     }
 }
@@ -165,6 +170,7 @@ pub fn layout(t: &Ticket) -> Vec<Block> {
                 size: Size::Normal,
                 align: Align::Start,
                 indent: 2,
+                rtl: false,
             });
         }
     }
@@ -181,6 +187,13 @@ pub fn layout(t: &Ticket) -> Vec<Block> {
     ));
     if let Some(b) = t.banner {
         out.push(Block::Banner(banner_text(b, t.lang).to_string()));
+    }
+    if !fr {
+        for b in &mut out {
+            if let Block::Text { rtl, .. } = b {
+                *rtl = true;
+            }
+        }
     }
     out
 }
@@ -311,6 +324,10 @@ mod tests {
         assert!(t.contains(&"جاهزة على 19:50".to_string()));
         assert!(t.contains(&"مدفوعة".to_string()));
         assert!(!t.iter().any(|x| x.starts_with("ملاحظة")), "blank note: {t:?}");
+        let all_rtl = layout(&tk)
+            .iter()
+            .all(|b| !matches!(b, Block::Text { rtl: false, .. }));
+        assert!(all_rtl, "an Arabic ticket reads right to left");
     }
 
     #[test]

@@ -152,7 +152,7 @@ struct ShapedLine {
     px: f32,
 }
 
-fn shape_line(text: &str, px: f32) -> ShapedLine {
+fn shape_line(text: &str, px: f32, rtl: bool) -> ShapedLine {
     let f = fonts();
     let mut line = ShapedLine {
         glyphs: Vec::new(),
@@ -161,7 +161,8 @@ fn shape_line(text: &str, px: f32) -> ShapedLine {
         arabic: text.chars().any(is_arabic),
         px,
     };
-    let bidi = BidiInfo::new(text, None);
+    let base = rtl.then_some(unicode_bidi::Level::rtl());
+    let bidi = BidiInfo::new(text, base);
     let Some(para) = bidi.paragraphs.first() else {
         return line;
     };
@@ -244,7 +245,7 @@ fn line_box(line: &ShapedLine) -> (f32, f32) {
 
 /// The words of `text` in lines no wider than `max` dots (a single longer word gets a line
 /// of its own and is cut by the paper).
-fn wrap(text: &str, px: f32, max: f32) -> Vec<ShapedLine> {
+fn wrap(text: &str, px: f32, max: f32, rtl: bool) -> Vec<ShapedLine> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -253,14 +254,14 @@ fn wrap(text: &str, px: f32, max: f32) -> Vec<ShapedLine> {
         } else {
             format!("{current} {word}")
         };
-        if !current.is_empty() && shape_line(&candidate, px).width > max {
-            lines.push(shape_line(&current, px));
+        if !current.is_empty() && shape_line(&candidate, px, rtl).width > max {
+            lines.push(shape_line(&current, px, rtl));
             current = word.to_string();
         } else {
             current = candidate;
         }
     }
-    lines.push(shape_line(&current, px));
+    lines.push(shape_line(&current, px, rtl));
     lines
 }
 
@@ -332,10 +333,11 @@ pub fn render_blocks(blocks: &[Block], width: PaperWidth) -> Bitmap {
                 size,
                 align,
                 indent,
+                rtl,
             } => {
                 let px = width.px(*size);
                 let indent = f32::from(*indent) * px / 2.0;
-                for line in wrap(text, px, usable - indent) {
+                for line in wrap(text, px, usable - indent, *rtl) {
                     let left = match align {
                         Align::Center => MARGIN as f32 + (usable - line.width).max(0.0) / 2.0,
                         Align::Start if line.rtl => {
@@ -352,7 +354,8 @@ pub fn render_blocks(blocks: &[Block], width: PaperWidth) -> Bitmap {
             }
             Block::Banner(text) => {
                 let px = width.px(Size::Large);
-                for line in wrap(text, px, usable) {
+                let rtl = text.chars().any(is_arabic);
+                for line in wrap(text, px, usable, rtl) {
                     let left = MARGIN as f32 + (usable - line.width).max(0.0) / 2.0;
                     rows.push(Row::Text {
                         line,
@@ -436,6 +439,7 @@ mod tests {
             size,
             align,
             indent: 0,
+            rtl: false,
         }
     }
 
@@ -461,20 +465,30 @@ mod tests {
         assert!((MARGIN..MARGIN + 6).contains(&l), "French ink starts at {l}");
         let (_, r) = ink_columns(&ar);
         assert!((384 - MARGIN - 6..384 - MARGIN).contains(&r), "Arabic ink ends at {r}");
+        // On an Arabic ticket a line starting with its quantity still starts on the right.
+        let qty = Block::Text {
+            text: "2 x بيتزا".into(),
+            size: Size::Normal,
+            align: Align::Start,
+            indent: 0,
+            rtl: true,
+        };
+        let (_, r) = ink_columns(&render_blocks(&[qty], PaperWidth::Mm58));
+        assert!((384 - MARGIN - 6..384 - MARGIN).contains(&r), "RTL line ends at {r}");
     }
 
     #[test]
     fn arabic_letters_join() {
         // Shaped, "بيتزا" uses contextual forms: its glyphs are not the isolated ones that
         // each letter gets alone.
-        let joined: Vec<u16> = shape_line("بيت", 24.0).glyphs.iter().map(|g| g.glyph).collect();
+        let joined: Vec<u16> = shape_line("بيت", 24.0, false).glyphs.iter().map(|g| g.glyph).collect();
         let alone: Vec<u16> = ["ت", "ي", "ب"]
             .iter()
-            .flat_map(|c| shape_line(c, 24.0).glyphs.into_iter().map(|g| g.glyph))
+            .flat_map(|c| shape_line(c, 24.0, false).glyphs.into_iter().map(|g| g.glyph))
             .collect();
         assert_eq!(joined.len(), 3, "{joined:?}");
         assert_ne!(joined, alone, "no joining forms");
-        assert!(shape_line("بيت", 24.0).rtl);
+        assert!(shape_line("بيت", 24.0, false).rtl);
     }
 
     #[test]
