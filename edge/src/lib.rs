@@ -3,7 +3,8 @@
 //!
 //! Layers, bottom to top; a module imports only from the layers below it (checked by
 //! `resto_e2e::layout`, see `docs/edge.md` § Layout):
-//! `config` and `domain` (pure rules and reference data) → `engine` (the pure conversation) →
+//! `config` and `domain` (pure rules and reference data) → `engine` (the pure conversation) and
+//! `print` (kitchen tickets as ESC/POS raster bytes, pure) →
 //! `store` (all SQL) → `app` (one use case per file, inside the caller's transaction) →
 //! adapters: `relay_link` (sync with the relay), `upkeep` (scheduled jobs), `console` (staff
 //! HTTP), `cli` (subcommands).
@@ -15,6 +16,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod engine;
+pub mod print;
 pub mod relay_link;
 pub mod store;
 pub mod upkeep;

@@ -1072,13 +1072,23 @@ mod tests {
         ("config", &[]),
         ("domain", &[]),
         ("engine", &["domain"]),
+        // Kitchen tickets on paper: pure, beside the engine (issue 17).
+        ("print", &["domain"]),
         ("store", &["config", "domain"]),
-        ("app", &["config", "domain", "engine", "store"]),
+        ("app", &["config", "domain", "engine", "print", "store"]),
         ("relay_link", &["config", "domain", "store", "app"]),
         ("upkeep", &["config", "store"]),
         (
             "console",
-            &["config", "domain", "engine", "store", "app", "relay_link"],
+            &[
+                "config",
+                "domain",
+                "engine",
+                "print",
+                "store",
+                "app",
+                "relay_link",
+            ],
         ),
         (
             "cli",
@@ -1086,6 +1096,7 @@ mod tests {
                 "config",
                 "domain",
                 "engine",
+                "print",
                 "store",
                 "app",
                 "relay_link",

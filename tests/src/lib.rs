@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod console;
 pub mod customer;
+pub mod escpos;
 pub mod cut_proxy;
 pub mod fake_chargily;
 pub mod fake_graph;

@@ -18,6 +18,7 @@ pub mod places;
 pub mod register;
 pub mod revision;
 pub mod text;
+pub mod ticket;
 pub mod trust_policy;
 pub mod undelivered;
 pub mod wording;
