@@ -37,15 +37,22 @@ pub fn decode(bytes: &[u8]) -> Result<Raster, String> {
                 let xb = u16::from_le_bytes([byte(i + 4)?, byte(i + 5)?]) as usize;
                 let rows = u16::from_le_bytes([byte(i + 6)?, byte(i + 7)?]) as usize;
                 if r.width != 0 && r.width != xb * 8 {
-                    return Err(format!("band at {i} is {} dots wide, not {}", xb * 8, r.width));
+                    return Err(format!(
+                        "band at {i} is {} dots wide, not {}",
+                        xb * 8,
+                        r.width
+                    ));
                 }
                 r.width = xb * 8;
                 let data = bytes
                     .get(i + 8..i + 8 + xb * rows)
                     .ok_or(format!("band at {i} is cut short"))?;
                 for row in data.chunks(xb) {
-                    r.rows
-                        .push((0..xb * 8).map(|x| row[x / 8] & (0x80 >> (x % 8)) != 0).collect());
+                    r.rows.push(
+                        (0..xb * 8)
+                            .map(|x| row[x / 8] & (0x80 >> (x % 8)) != 0)
+                            .collect(),
+                    );
                 }
                 i += 8 + xb * rows;
             }
@@ -76,7 +83,9 @@ impl Raster {
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc.write_header().map_err(std::io::Error::other)?;
-        writer.write_image_data(&px).map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(&px)
+            .map_err(std::io::Error::other)?;
         writer.finish().map_err(std::io::Error::other)
     }
 }

@@ -4,8 +4,8 @@
 pub mod browser;
 pub mod console;
 pub mod customer;
-pub mod escpos;
 pub mod cut_proxy;
+pub mod escpos;
 pub mod fake_chargily;
 pub mod fake_graph;
 pub mod fake_media;

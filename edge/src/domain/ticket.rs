@@ -47,7 +47,9 @@ pub struct TicketLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketPayment {
     /// Cash still to collect from the customer, in dinars.
-    CashToCollect { amount_dzd: u64 },
+    CashToCollect {
+        amount_dzd: u64,
+    },
     Paid,
 }
 
@@ -119,7 +121,11 @@ pub fn layout(t: &Ticket) -> Vec<Block> {
     match &t.fulfilment {
         Fulfilment::Pickup { ready_at } => {
             out.push(Block::text(
-                if fr { "À EMPORTER" } else { "للاستلام" },
+                if fr {
+                    "À EMPORTER"
+                } else {
+                    "للاستلام"
+                },
                 Size::Large,
                 Align::Start,
             ));
@@ -146,7 +152,11 @@ pub fn layout(t: &Ticket) -> Vec<Block> {
                 out.push(Block::text(format!("{p} {l}"), Size::Normal, Align::Start));
             }
             if let Some(at) = promised_at {
-                let l = if fr { "Promise à" } else { "موعد التوصيل" };
+                let l = if fr {
+                    "Promise à"
+                } else {
+                    "موعد التوصيل"
+                };
                 out.push(Block::text(format!("{l} {at}"), Size::Normal, Align::Start));
             }
         }
@@ -177,7 +187,11 @@ pub fn layout(t: &Ticket) -> Vec<Block> {
     if let Some(note) = t.note.as_deref().filter(|n| !n.trim().is_empty()) {
         out.push(Block::Rule);
         let l = if fr { "Note :" } else { "ملاحظة:" };
-        out.push(Block::text(format!("{l} {note}"), Size::Normal, Align::Start));
+        out.push(Block::text(
+            format!("{l} {note}"),
+            Size::Normal,
+            Align::Start,
+        ));
     }
     out.push(Block::Rule);
     out.push(Block::text(
@@ -323,7 +337,10 @@ mod tests {
         assert!(t.contains(&"للاستلام".to_string()));
         assert!(t.contains(&"جاهزة على 19:50".to_string()));
         assert!(t.contains(&"مدفوعة".to_string()));
-        assert!(!t.iter().any(|x| x.starts_with("ملاحظة")), "blank note: {t:?}");
+        assert!(
+            !t.iter().any(|x| x.starts_with("ملاحظة")),
+            "blank note: {t:?}"
+        );
         let all_rtl = layout(&tk)
             .iter()
             .all(|b| !matches!(b, Block::Text { rtl: false, .. }));

@@ -42,11 +42,18 @@ mod tests {
         assert_eq!(&b[2..10], &[0x1d, 0x76, 0x30, 0, 48, 0, 128, 0]);
         assert_eq!(b[10], 0x80, "top-left dot is the first byte's high bit");
         let second = 10 + 48 * 128;
-        assert_eq!(&b[second..second + 8], &[0x1d, 0x76, 0x30, 0, 48, 0, 128, 0]);
+        assert_eq!(
+            &b[second..second + 8],
+            &[0x1d, 0x76, 0x30, 0, 48, 0, 128, 0]
+        );
         let third = second + 8 + 48 * 128;
         assert_eq!(&b[third..third + 8], &[0x1d, 0x76, 0x30, 0, 48, 0, 44, 0]);
         let end = third + 8 + 48 * 44;
-        assert_eq!(b[end - 1], 0x01, "bottom-right dot is the last byte's low bit");
+        assert_eq!(
+            b[end - 1],
+            0x01,
+            "bottom-right dot is the last byte's low bit"
+        );
         assert_eq!(&b[end..], &[0x1b, 0x64, FEED_LINES, 0x1d, 0x56, 0x00]);
         assert_eq!(b.len(), 2 + 3 * 8 + 48 * 300 + 6);
     }

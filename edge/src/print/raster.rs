@@ -91,7 +91,9 @@ impl Bitmap {
     }
 
     pub fn get(&self, x: usize, y: usize) -> bool {
-        x < self.width && y < self.height && self.data[y * self.width / 8 + x / 8] & (0x80 >> (x % 8)) != 0
+        x < self.width
+            && y < self.height
+            && self.data[y * self.width / 8 + x / 8] & (0x80 >> (x % 8)) != 0
     }
 
     fn invert_rows(&mut self, top: usize, rows: usize) {
@@ -317,7 +319,11 @@ impl OutlineBuilder for Pen<'_> {
 
 /// What goes on paper, row by row, before the image is allocated.
 enum Row {
-    Text { line: ShapedLine, left: f32, banner: bool },
+    Text {
+        line: ShapedLine,
+        left: f32,
+        banner: bool,
+    },
     Rule,
 }
 
@@ -459,12 +465,24 @@ mod tests {
 
     #[test]
     fn french_starts_left_and_arabic_starts_right() {
-        let fr = render_blocks(&[text("Pizza", Size::Normal, Align::Start)], PaperWidth::Mm58);
-        let ar = render_blocks(&[text("بيتزا", Size::Normal, Align::Start)], PaperWidth::Mm58);
+        let fr = render_blocks(
+            &[text("Pizza", Size::Normal, Align::Start)],
+            PaperWidth::Mm58,
+        );
+        let ar = render_blocks(
+            &[text("بيتزا", Size::Normal, Align::Start)],
+            PaperWidth::Mm58,
+        );
         let (l, _) = ink_columns(&fr);
-        assert!((MARGIN..MARGIN + 6).contains(&l), "French ink starts at {l}");
+        assert!(
+            (MARGIN..MARGIN + 6).contains(&l),
+            "French ink starts at {l}"
+        );
         let (_, r) = ink_columns(&ar);
-        assert!((384 - MARGIN - 6..384 - MARGIN).contains(&r), "Arabic ink ends at {r}");
+        assert!(
+            (384 - MARGIN - 6..384 - MARGIN).contains(&r),
+            "Arabic ink ends at {r}"
+        );
         // On an Arabic ticket a line starting with its quantity still starts on the right.
         let qty = Block::Text {
             text: "2 x بيتزا".into(),
@@ -474,17 +492,29 @@ mod tests {
             rtl: true,
         };
         let (_, r) = ink_columns(&render_blocks(&[qty], PaperWidth::Mm58));
-        assert!((384 - MARGIN - 6..384 - MARGIN).contains(&r), "RTL line ends at {r}");
+        assert!(
+            (384 - MARGIN - 6..384 - MARGIN).contains(&r),
+            "RTL line ends at {r}"
+        );
     }
 
     #[test]
     fn arabic_letters_join() {
         // Shaped, "بيتزا" uses contextual forms: its glyphs are not the isolated ones that
         // each letter gets alone.
-        let joined: Vec<u16> = shape_line("بيت", 24.0, false).glyphs.iter().map(|g| g.glyph).collect();
+        let joined: Vec<u16> = shape_line("بيت", 24.0, false)
+            .glyphs
+            .iter()
+            .map(|g| g.glyph)
+            .collect();
         let alone: Vec<u16> = ["ت", "ي", "ب"]
             .iter()
-            .flat_map(|c| shape_line(c, 24.0, false).glyphs.into_iter().map(|g| g.glyph))
+            .flat_map(|c| {
+                shape_line(c, 24.0, false)
+                    .glyphs
+                    .into_iter()
+                    .map(|g| g.glyph)
+            })
             .collect();
         assert_eq!(joined.len(), 3, "{joined:?}");
         assert_ne!(joined, alone, "no joining forms");
@@ -494,9 +524,16 @@ mod tests {
     #[test]
     fn long_text_wraps_and_banner_is_inverted() {
         let long = "Cité 2000 logements, bâtiment 12, escalier B, troisième étage à droite";
-        let one = render_blocks(&[text("Cité", Size::Normal, Align::Start)], PaperWidth::Mm58);
+        let one = render_blocks(
+            &[text("Cité", Size::Normal, Align::Start)],
+            PaperWidth::Mm58,
+        );
         let many = render_blocks(&[text(long, Size::Normal, Align::Start)], PaperWidth::Mm58);
-        assert!(many.height() >= 3 * (one.height() - GAP), "{}", many.height());
+        assert!(
+            many.height() >= 3 * (one.height() - GAP),
+            "{}",
+            many.height()
+        );
         let word = "Supercalifragilisticexpialidocious".repeat(3);
         let cut = render_blocks(&[text(&word, Size::Huge, Align::Start)], PaperWidth::Mm58);
         assert_eq!(cut.width(), 384);

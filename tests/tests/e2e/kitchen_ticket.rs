@@ -49,10 +49,17 @@ fn ocr(bytes: &[u8], lang: &str, tag: &str) -> String {
         .args(["-l", lang, "--psm", "4"])
         .output()
         .expect("tesseract runs (apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-ara; .ci/run does)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     eprintln!("{tag} ({lang}) read:\n{text}");
-    text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[test]
@@ -75,5 +82,8 @@ fn arabic_ticket_reads_back_item_right_to_left() {
     }
     // The order number is Latin on an Arabic ticket: the French model reads it.
     let latin = ocr(&bytes, "fra", "ticket-ar-latin");
-    assert!(latin.contains("a-042"), "order number not read back from {latin:?}");
+    assert!(
+        latin.contains("a-042"),
+        "order number not read back from {latin:?}"
+    );
 }
