@@ -76,8 +76,10 @@ fn main() {
             p(0.99),
             lat[lat.len() - 1]
         );
-        // The next phase starts from a quiet relay.
-        std::thread::sleep(Duration::from_secs(2));
+        // The next phase starts from a quiet relay: nothing of this one still queued.
+        resto_e2e::wait_until(120, "the phase's replies to leave the queue", || {
+            relay.count("SELECT count(*) FROM outbox_items WHERE state = 'queued'") == 0
+        });
     }
 }
 
