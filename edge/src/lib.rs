@@ -6,8 +6,8 @@
 //! `config` and `domain` (pure rules and reference data) → `engine` (the pure conversation) and
 //! `print` (kitchen tickets as ESC/POS raster bytes, pure) →
 //! `store` (all SQL) → `app` (one use case per file, inside the caller's transaction) →
-//! adapters: `relay_link` (sync with the relay), `upkeep` (scheduled jobs), `console` (staff
-//! HTTP), `cli` (subcommands).
+//! adapters: `relay_link` (sync with the relay), `printer_link` (kitchen printers), `upkeep`
+//! (scheduled jobs), `console` (staff HTTP), `cli` (subcommands).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -17,6 +17,7 @@ pub mod console;
 pub mod domain;
 pub mod engine;
 pub mod print;
+pub mod printer_link;
 pub mod relay_link;
 pub mod store;
 pub mod upkeep;

@@ -1077,6 +1077,10 @@ mod tests {
         ("store", &["config", "domain"]),
         ("app", &["config", "domain", "engine", "print", "store"]),
         ("relay_link", &["config", "domain", "store", "app"]),
+        (
+            "printer_link",
+            &["config", "domain", "print", "store", "app"],
+        ),
         ("upkeep", &["config", "store"]),
         (
             "console",
@@ -1088,6 +1092,7 @@ mod tests {
                 "store",
                 "app",
                 "relay_link",
+                "printer_link",
             ],
         ),
         (
@@ -1100,6 +1105,7 @@ mod tests {
                 "store",
                 "app",
                 "relay_link",
+                "printer_link",
                 "upkeep",
                 "console",
             ],

@@ -175,6 +175,7 @@ pub fn place(
     };
     let order_id = orders::insert_order(tx, &order, now)?;
     crate::app::payments::on_order_placed(tx, order_id, now)?;
+    crate::app::kitchen_tickets::on_order_placed(tx, order_id, now)?;
     tracing::info!(order = %number, source = %o.source, total = subtotal, voice_note = ?o.voice_note, "order entered from the console");
     Ok((order_id, number))
 }

@@ -152,9 +152,11 @@ pub fn handle_message(
     // After the confirmation, so the customer reads it first.
     if let Some(order_id) = done.placed {
         crate::app::payments::on_order_placed(tx, order_id, now)?;
+        crate::app::kitchen_tickets::on_order_placed(tx, order_id, now)?;
     }
     if let Some(order_id) = done.cancelled {
         crate::app::payments::on_order_cancelled(tx, order_id, CUSTOMER_CANCEL, "customer", now)?;
+        crate::app::kitchen_tickets::on_order_cancelled(tx, order_id, now)?;
     }
     Ok(Handled {
         replies,

@@ -3,7 +3,7 @@
 //! order, conversation, outbox rows, transcript, security events — commits or rolls back
 //! together.
 //!
-//! May import: `config`, `domain`, `engine`, `store`.
+//! May import: `config`, `domain`, `engine`, `print`, `store`.
 
 pub mod apply_events;
 pub mod consent;
@@ -12,9 +12,11 @@ pub mod delivery;
 pub mod handle_message;
 pub mod handoff;
 pub mod identity_change;
+pub mod kitchen_tickets;
 pub mod menu_edit;
 pub mod move_order;
 pub mod payments;
+pub mod printer_setup;
 pub mod qr;
 pub mod record_unmapped;
 pub mod revise_message;

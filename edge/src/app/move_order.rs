@@ -40,7 +40,7 @@ fn load(tx: &Connection, order_id: i64) -> Result<OrderState, BoardError> {
     orders::state(tx, order_id)?.ok_or(BoardError::NotFound(order_id))
 }
 
-fn local_hhmm(off: FixedOffset, ts: &str) -> Option<String> {
+pub(crate) fn local_hhmm(off: FixedOffset, ts: &str) -> Option<String> {
     let t = DateTime::parse_from_rfc3339(ts).ok()?;
     Some(t.with_timezone(&off).format("%H:%M").to_string())
 }
@@ -79,6 +79,7 @@ pub fn move_order(
         OrderStatus::Cancelled | OrderStatus::Rejected => {
             let why = reason.unwrap_or("refused by the restaurant");
             crate::app::payments::on_order_cancelled(tx, order_id, why, by, now)?;
+            crate::app::kitchen_tickets::on_order_cancelled(tx, order_id, now)?;
         }
         _ => {}
     }

@@ -182,6 +182,8 @@ pub fn on_customer_text(
         Choice::Cash => {
             store::abandon_open_attempts(tx, order_id, &at)?;
             store::set_status(tx, order_id, PaymentMethod::Cod, to, &at)?;
+            // The ticket said "online payment pending": the courier must now collect cash.
+            crate::app::kitchen_tickets::on_order_changed(tx, order_id, now)?;
             tell(
                 tx,
                 &o,

@@ -10,6 +10,7 @@ pub mod funnel;
 pub mod menu;
 pub mod migrate;
 pub mod preflight;
+pub mod printer;
 pub mod qr;
 pub mod run;
 pub mod staff;
@@ -100,6 +101,11 @@ enum Command {
     Funnel(funnel::FunnelArgs),
     /// Click-to-chat link + QR code (svg/png) or printable table card (--card, html).
     Qr(qr::QrArgs),
+    /// Kitchen printers: add, list, remove, test.
+    Printer {
+        #[command(subcommand)]
+        action: printer::PrinterAction,
+    },
 }
 
 /// Runs one subcommand. An `Err` is printed by `main` and exits 1; commands that report
@@ -125,6 +131,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trust { action } => println!("{}", trust::run(&db_path, action)?),
         Command::Funnel(a) => println!("{}", funnel::run(&db_path, a)?),
         Command::Qr(a) => println!("{}", qr::run(&db_path, a)?),
+        Command::Printer { action } => println!("{}", printer::run(&db_path, action)?),
     }
     Ok(ExitCode::SUCCESS)
 }

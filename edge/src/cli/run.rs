@@ -83,6 +83,7 @@ async fn serve(
         outbox_ready,
     ));
     tokio::spawn(heartbeat::run(db.clone()));
+    tokio::spawn(crate::printer_link::worker::run(db.clone()));
     tokio::spawn(upkeep::backup_job(
         db_path.to_path_buf(),
         cfg.backup.dir(data_dir),

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod payment;
 pub mod payment_words;
 pub mod places;
+pub mod printer;
 pub mod register;
 pub mod revision;
 pub mod text;

@@ -51,6 +51,8 @@ pub enum TicketPayment {
         amount_dzd: u64,
     },
     Paid,
+    /// A card payment not confirmed yet: the kitchen may wait for it.
+    AwaitingOnline,
 }
 
 /// Why the ticket is not the first one for this order.
@@ -58,6 +60,8 @@ pub enum TicketPayment {
 pub enum Banner {
     Reprint,
     Cancelled,
+    /// The order changed after its first ticket (payment switched to cash).
+    Changed,
 }
 
 /// Text size on paper; the renderer maps each to a pixel height.
@@ -218,6 +222,8 @@ fn banner_text(b: Banner, lang: Lang) -> &'static str {
         (Banner::Reprint, Lang::Ar) => "إعادة طباعة",
         (Banner::Cancelled, Lang::Fr) => "ANNULÉE",
         (Banner::Cancelled, Lang::Ar) => "ملغاة",
+        (Banner::Changed, Lang::Fr) => "MODIFIÉE",
+        (Banner::Changed, Lang::Ar) => "معدلة",
     }
 }
 
@@ -231,7 +237,31 @@ fn payment_text(p: TicketPayment, lang: Lang) -> String {
         }
         (TicketPayment::Paid, Lang::Fr) => "PAYÉE".to_string(),
         (TicketPayment::Paid, Lang::Ar) => "مدفوعة".to_string(),
+        (TicketPayment::AwaitingOnline, Lang::Fr) => "PAIEMENT EN LIGNE EN ATTENTE".to_string(),
+        (TicketPayment::AwaitingOnline, Lang::Ar) => "الدفع الإلكتروني قيد الانتظار".to_string(),
     }
+}
+
+/// The page `printer test` prints: both scripts, both sizes, the printer's name and where it
+/// is, so a technician sees at once that Arabic joins and French accents come out.
+pub fn test_page(restaurant: &str, printer: &str, target: &str, time: &str) -> Vec<Block> {
+    let mut out = vec![
+        Block::Banner("TEST".into()),
+        Block::text(restaurant, Size::Normal, Align::Center),
+        Block::text(printer, Size::Huge, Align::Center),
+        Block::text(target, Size::Normal, Align::Center),
+        Block::text(time, Size::Normal, Align::Center),
+        Block::Rule,
+        Block::text("Crème brûlée, Café très sucré", Size::Large, Align::Start),
+        Block::text("2 x Pizza 4 Fromages", Size::Normal, Align::Start),
+    ];
+    let mut ar = Block::text("٢ × بيتزا خضار وشاورما دجاج", Size::Large, Align::Start);
+    if let Block::Text { rtl, .. } = &mut ar {
+        *rtl = true;
+    }
+    out.push(ar);
+    out.push(Block::Rule);
+    out
 }
 
 /// The phone with its middle hidden, enough for the kitchen to match a call back: the first

@@ -27,9 +27,52 @@ pub fn encode(bitmap: &Bitmap) -> Vec<u8> {
     out
 }
 
+/// `DLE EOT 4`: paper roll sensor status.
+pub const ASK_PAPER: [u8; 3] = [0x10, 0x04, 4];
+/// `DLE EOT 2`: why the printer is off line (cover open, paper end, error).
+pub const ASK_OFFLINE: [u8; 3] = [0x10, 0x04, 2];
+
+/// What a printer's answer to [`ASK_PAPER`] or [`ASK_OFFLINE`] says is wrong, in words staff
+/// can act on; None when all is well. A byte that is not a status byte (bits 1 and 4 set,
+/// 0 and 7 clear) is not an answer: the caller treats the printer as one that does not
+/// report status.
+pub fn status_problem(asked: [u8; 3], answer: u8) -> Option<&'static str> {
+    if !is_status_byte(answer) {
+        return None;
+    }
+    match asked[2] {
+        4 if answer & 0x60 != 0 => Some("out of paper: put in a new roll"),
+        2 if answer & 0x04 != 0 => Some("cover open: close the printer's cover"),
+        2 if answer & 0x20 != 0 => Some("out of paper: put in a new roll"),
+        2 if answer & 0x40 != 0 => {
+            Some("the printer reports an error (cutter jam or overheating): switch it off and on")
+        }
+        _ => None,
+    }
+}
+
+pub fn is_status_byte(b: u8) -> bool {
+    b & 0b1001_0011 == 0b0001_0010
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_bytes_name_what_to_fix() {
+        assert_eq!(status_problem(ASK_PAPER, 0x12), None, "paper present");
+        assert_eq!(
+            status_problem(ASK_PAPER, 0x12 | 0x0c),
+            None,
+            "near end still prints"
+        );
+        assert!(status_problem(ASK_PAPER, 0x72).unwrap().contains("paper"));
+        assert!(status_problem(ASK_OFFLINE, 0x16).unwrap().contains("cover"));
+        assert!(status_problem(ASK_OFFLINE, 0x32).unwrap().contains("paper"));
+        assert!(status_problem(ASK_OFFLINE, 0x52).unwrap().contains("error"));
+        assert_eq!(status_problem(ASK_OFFLINE, 0xff), None, "not a status byte");
+    }
 
     #[test]
     fn header_bands_feed_and_cut() {

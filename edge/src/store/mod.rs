@@ -18,10 +18,13 @@ pub mod menu;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod print_jobs;
+pub mod printers;
 pub mod qr;
 pub mod retention;
 pub mod staff;
 pub mod sync_status;
+pub mod tickets;
 pub mod transcript;
 pub mod trust;
 
