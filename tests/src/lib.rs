@@ -9,6 +9,7 @@ pub mod escpos;
 pub mod fake_chargily;
 pub mod fake_graph;
 pub mod fake_media;
+pub mod fake_printer;
 pub mod layout;
 pub mod shop;
 
