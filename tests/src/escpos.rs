@@ -3,6 +3,35 @@
 //! `resto_edge::print::escpos` sends and fails on anything else, so a stray byte shows.
 
 use std::path::Path;
+use std::process::Command;
+
+/// What tesseract reads on a ticket's printed image (`lang`: `fra` or `ara`), lower-cased with
+/// spaces removed (OCR spacing is not what is under test). Fails the test when the bytes are
+/// not one whole ticket ending with a cut.
+pub fn ocr(bytes: &[u8], lang: &str, tag: &str) -> String {
+    let raster = decode(bytes).expect("the ticket decodes as ESC/POS raster");
+    assert!(raster.cut, "the ticket ends with a cut");
+    let dir = crate::temp_dir(tag);
+    let png = dir.join("ticket.png");
+    raster.write_png(&png, 2).expect("write png");
+    let out = Command::new("tesseract")
+        .arg(&png)
+        .arg("stdout")
+        .args(["-l", lang, "--psm", "4"])
+        .output()
+        .expect("tesseract runs (apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-ara; .ci/run does)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    eprintln!("{tag} ({lang}) read:\n{text}");
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+}
 
 /// The printed image: `width` dots a row, `true` = black.
 #[derive(Debug, Clone, PartialEq, Eq)]

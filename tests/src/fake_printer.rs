@@ -27,12 +27,7 @@ pub struct FakePrinter {
 
 /// A port nothing listens on yet: a printer that is off, to be started later with
 /// [`FakePrinter::start_on`].
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a free port")
-        .port()
-}
+pub use crate::free_port;
 
 impl FakePrinter {
     pub fn start() -> FakePrinter {

@@ -3,12 +3,10 @@
 //! (French and Arabic models, installed by `.ci/run`): the order number and the item names
 //! must come back, in both scripts and on both paper widths.
 
-use resto_e2e::escpos::decode;
-use resto_e2e::temp_dir;
+use resto_e2e::escpos::ocr;
 use resto_edge::domain::menu::Lang;
 use resto_edge::domain::ticket::{Fulfilment, Ticket, TicketLine, TicketPayment};
 use resto_edge::print::{ticket_bytes, PaperWidth};
-use std::process::Command;
 
 fn ticket(lang: Lang, items: &[&str]) -> Ticket {
     Ticket {
@@ -33,33 +31,6 @@ fn ticket(lang: Lang, items: &[&str]) -> Ticket {
         payment: TicketPayment::Paid,
         banner: None,
     }
-}
-
-/// What tesseract reads on the ticket's printed image, lower-cased with spaces removed (OCR
-/// spacing is not what is under test).
-fn ocr(bytes: &[u8], lang: &str, tag: &str) -> String {
-    let raster = decode(bytes).expect("the ticket decodes as ESC/POS raster");
-    assert!(raster.cut, "the ticket ends with a cut");
-    let dir = temp_dir(tag);
-    let png = dir.join("ticket.png");
-    raster.write_png(&png, 2).expect("write png");
-    let out = Command::new("tesseract")
-        .arg(&png)
-        .arg("stdout")
-        .args(["-l", lang, "--psm", "4"])
-        .output()
-        .expect("tesseract runs (apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-ara; .ci/run does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    eprintln!("{tag} ({lang}) read:\n{text}");
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_lowercase()
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod edge_order;
 mod edge_reconnect;
 mod edge_sync;
 mod faults;
+mod kitchen_printing;
 mod kitchen_ticket;
 mod media;
 mod media_console;
