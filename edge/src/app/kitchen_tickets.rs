@@ -310,4 +310,48 @@ mod tests {
         let t = ticket_for(&c, &printer, &order, JobKind::Order).unwrap();
         assert_eq!(t.lines[0].name, "بيتزا مارغريتا");
     }
+
+    #[test]
+    fn a_switch_to_cash_reaches_only_stations_that_printed() {
+        let (c, order_id) = with_order(&["PZ-MARG"]);
+        let p = add(&c, "cuisine", &[]);
+        let now = Utc::now();
+        on_order_placed(&c, order_id, now).unwrap();
+        assert_eq!(
+            on_order_changed(&c, order_id, now).unwrap(),
+            0,
+            "the waiting ticket will show it"
+        );
+        let job = print_jobs::due(&c, p, &fmt_ts(now)).unwrap().unwrap();
+        print_jobs::mark_printed(&c, job.id, &fmt_ts(now)).unwrap();
+        assert_eq!(on_order_changed(&c, order_id, now).unwrap(), 1);
+        let job = print_jobs::due(&c, p, &fmt_ts(now)).unwrap().unwrap();
+        assert_eq!(job.kind, JobKind::Changed);
+        assert_eq!(reprint(&c, order_id, now).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_failed_job_holds_the_ones_behind_it_until_its_retry() {
+        let (c, order_id) = with_order(&["PZ-MARG"]);
+        let p = add(&c, "cuisine", &[]);
+        let now = Utc::now();
+        on_order_placed(&c, order_id, now).unwrap();
+        reprint(&c, order_id, now).unwrap();
+        let first = print_jobs::due(&c, p, &fmt_ts(now)).unwrap().unwrap();
+        let later = fmt_ts(now + chrono::Duration::seconds(2));
+        print_jobs::mark_failed(&c, first.id, "printer off", &later).unwrap();
+        assert!(
+            print_jobs::due(&c, p, &fmt_ts(now)).unwrap().is_none(),
+            "the reprint waits behind the first ticket"
+        );
+        assert_eq!(
+            print_jobs::due(&c, p, &later).unwrap().unwrap().id,
+            first.id
+        );
+        assert_eq!(print_jobs::retry_now(&c, None, &fmt_ts(now)).unwrap(), 2);
+        assert_eq!(
+            print_jobs::due(&c, p, &fmt_ts(now)).unwrap().unwrap().id,
+            first.id
+        );
+    }
 }

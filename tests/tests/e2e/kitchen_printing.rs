@@ -311,3 +311,32 @@ fn a_usb_printer_gets_the_ticket_in_its_device_file() {
     let bytes = std::fs::read(&dev).unwrap();
     assert!(ocr(&bytes, "fra", "usb").contains(&number.to_lowercase()));
 }
+
+#[test]
+fn out_of_paper_waits_for_a_new_roll_and_a_silent_printer_still_prints() {
+    let (_relay, edge, c) = kitchen();
+    let printer = FakePrinter::start();
+    printer.set_paper_out(true);
+    add_printer(
+        &edge,
+        &["cuisine", "--address", &printer.address(), "--width", "58"],
+    );
+    let (_, number) = counter_order(&c, &[("PZ-MARG", 1)]);
+    wait_until(30, "the paper problem is recorded", || {
+        edge.count("SELECT count(*) FROM print_jobs WHERE status = 'waiting' AND last_error LIKE '%out of paper%'") == 1
+    });
+    assert!(
+        printer.tickets().is_empty(),
+        "nothing sent to a printer without paper"
+    );
+    printer.set_paper_out(false);
+    let tickets = printer.wait_tickets(1, Duration::from_secs(40));
+    assert_eq!(tickets.len(), 1);
+    assert!(ocr(&tickets[0], "fra", "paper").contains(&number.to_lowercase()));
+
+    // Many cheap printers never answer DLE EOT: the ticket goes anyway.
+    printer.set_silent(true);
+    counter_order(&c, &[("PZ-MARG", 1)]);
+    assert_eq!(printer.wait_tickets(2, Duration::from_secs(30)).len(), 2);
+    assert!(printer.errors().is_empty(), "{:?}", printer.errors());
+}
