@@ -1,7 +1,8 @@
 //! `resto-edge preflight`: every problem with this device at once, so a technician fixes
 //! them in one visit. Problems (exit 1): not enrolled, unusable data directory or database,
 //! a clock too far from the relay's. Warnings (exit 0): relay unreachable — the edge works
-//! offline and catches up — and a clock drifting towards the limit.
+//! offline and catches up —, a clock drifting towards the limit, and a kitchen printer that
+//! cannot be reached (tickets wait for it).
 //!
 //! The judgement is plain functions over plain facts; `gather` does the I/O.
 
@@ -173,7 +174,32 @@ pub async fn gather(data_dir: &Path) -> Findings {
     };
     let dir_problems = check_data_dir(data_dir);
     let probe = probe_relay(&cfg.relay_url).await;
-    judge(&config_problems, &dir_problems, &cfg.relay_url, &probe)
+    let mut f = judge(&config_problems, &dir_problems, &cfg.relay_url, &probe);
+    f.warnings
+        .extend(probe_printers(&data_dir.join("edge.db")).await);
+    f
+}
+
+/// Each kitchen printer set up on this device, reached without printing.
+async fn probe_printers(db: &Path) -> Vec<String> {
+    let printers = match db.exists().then(|| {
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| crate::store::printers::list(&c))
+    }) {
+        Some(Ok(p)) => p,
+        // No database yet, or one the data-directory check already reported.
+        _ => return Vec::new(),
+    };
+    let mut warnings = Vec::new();
+    for p in printers {
+        if let Err(e) = crate::printer_link::transport::reachable(&p.settings.target).await {
+            warnings.push(format!(
+                "kitchen printer {}: {e}; its tickets wait until it is back",
+                p.settings.name
+            ));
+        }
+    }
+    warnings
 }
 
 /// The subcommand: exit 1 on any problem, so an install script stops there.

@@ -38,6 +38,26 @@ pub async fn send(target: &PrinterTarget, bytes: &[u8]) -> Result<(), SendError>
     }
 }
 
+/// Whether the printer can be reached, without printing anything (preflight).
+pub async fn reachable(target: &PrinterTarget) -> Result<(), SendError> {
+    match target {
+        PrinterTarget::Tcp { host, port } => {
+            match timeout(CONNECT_WAIT, TcpStream::connect((host.as_str(), *port))).await {
+                Ok(Ok(_)) => Ok(()),
+                _ => Err(SendError::Unreachable(target.describe())),
+            }
+        }
+        PrinterTarget::Device(path) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(|_| ())
+            .map_err(|e| SendError::Device {
+                path: path.clone(),
+                error: e.to_string(),
+            }),
+    }
+}
+
 async fn send_tcp(host: &str, port: u16, bytes: &[u8]) -> Result<(), SendError> {
     let target = format!("{host}:{port}");
     let mut s = match timeout(CONNECT_WAIT, TcpStream::connect((host, port))).await {

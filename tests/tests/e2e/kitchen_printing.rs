@@ -273,6 +273,12 @@ fn printer_test_prints_both_scripts_and_says_what_is_wrong() {
     let out = edge.cli(&["printer", "test", "bar"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not answer"));
+    let out = edge.cli(&["preflight"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("warning: kitchen printer bar") && !said.contains("kitchen printer cuisine"),
+        "{said}"
+    );
 
     let out = edge.cli(&[
         "printer",
