@@ -38,16 +38,7 @@ pub fn on_order_cancelled(
     order_id: i64,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
-    let at = fmt_ts(now);
-    let mut queued = 0;
-    for (printer_id, printed) in print_jobs::printers_of_order(c, order_id)? {
-        print_jobs::drop_waiting(c, printer_id, order_id)?;
-        if printed {
-            print_jobs::insert(c, printer_id, order_id, JobKind::Cancelled, &at)?;
-            queued += 1;
-        }
-    }
-    Ok(queued)
+    follow_up(c, order_id, JobKind::Cancelled, now)
 }
 
 /// The order changed after the kitchen got it (payment switched to cash): stations that
@@ -57,11 +48,25 @@ pub fn on_order_changed(
     order_id: i64,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
+    follow_up(c, order_id, JobKind::Changed, now)
+}
+
+/// A CANCELLED or CHANGED ticket for each station that printed the order; a cancellation
+/// also drops the tickets not printed yet.
+fn follow_up(
+    c: &Connection,
+    order_id: i64,
+    kind: JobKind,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
     let at = fmt_ts(now);
     let mut queued = 0;
     for (printer_id, printed) in print_jobs::printers_of_order(c, order_id)? {
+        if kind == JobKind::Cancelled {
+            print_jobs::drop_waiting(c, printer_id, order_id)?;
+        }
         if printed {
-            print_jobs::insert(c, printer_id, order_id, JobKind::Changed, &at)?;
+            print_jobs::insert(c, printer_id, order_id, kind, &at)?;
             queued += 1;
         }
     }
