@@ -31,6 +31,35 @@ pub fn reprint(c: &Connection, order_id: i64, now: DateTime<Utc>) -> rusqlite::R
     queue_for_stations(c, order_id, JobKind::Reprint, now)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ReprintError {
+    #[error("there is no order {0}; reload the board")]
+    UnknownOrder(i64),
+    #[error("no printer is set up: the owner adds one in the console (Imprimantes) or with `resto-edge printer add`")]
+    NoPrinter,
+    #[error("no printer prints this order's items: give a printer their categories (console, Imprimantes) or add one that prints every category")]
+    NoStation,
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The order card's "reprint": like [`reprint`], but an unknown order or an order no printer
+/// takes is an error the staff can act on. Returns how many tickets were queued.
+pub fn reprint_from_card(
+    c: &Connection,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, ReprintError> {
+    if order_for_ticket(c, order_id)?.is_none() {
+        return Err(ReprintError::UnknownOrder(order_id));
+    }
+    match reprint(c, order_id, now)? {
+        0 if printers::list(c)?.is_empty() => Err(ReprintError::NoPrinter),
+        0 => Err(ReprintError::NoStation),
+        n => Ok(n),
+    }
+}
+
 /// The order was cancelled or rejected: a station that printed it gets a CANCELLED ticket; a
 /// station that had not printed it yet never will.
 pub fn on_order_cancelled(
@@ -299,6 +328,30 @@ mod tests {
         assert_eq!(on_order_cancelled(&c, order_id, now).unwrap(), 1);
         let job = print_jobs::due(&c, p, &fmt_ts(now)).unwrap().unwrap();
         assert_eq!(job.kind, JobKind::Cancelled);
+    }
+
+    #[test]
+    fn reprint_from_card_says_why_nothing_was_queued() {
+        let (c, order_id) = with_order(&["BS-LIMO"]);
+        let now = Utc::now();
+        assert!(matches!(
+            reprint_from_card(&c, order_id + 100, now),
+            Err(ReprintError::UnknownOrder(_))
+        ));
+        assert!(matches!(
+            reprint_from_card(&c, order_id, now),
+            Err(ReprintError::NoPrinter)
+        ));
+        let four = add(&c, "four", &["pizzas"]);
+        assert!(matches!(
+            reprint_from_card(&c, order_id, now),
+            Err(ReprintError::NoStation)
+        ));
+        assert!(print_jobs::due(&c, four, &fmt_ts(now)).unwrap().is_none());
+        let bar = add(&c, "bar", &["boissons"]);
+        assert_eq!(reprint_from_card(&c, order_id, now).unwrap(), 1);
+        let job = print_jobs::due(&c, bar, &fmt_ts(now)).unwrap().unwrap();
+        assert_eq!((job.order_id, job.kind), (order_id, JobKind::Reprint));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Setting up kitchen printers (CLI `resto-edge printer …`, console settings): add or change,
 //! remove, and each printer with its queue of waiting tickets.
 
+use crate::app::kitchen_tickets::test_page_bytes;
 use crate::domain::printer::{PrinterForm, PrinterSettings};
 use crate::store::print_jobs::{self, Queue};
 use crate::store::printers::{self, Printer};
@@ -48,6 +49,44 @@ pub fn find(c: &Connection, name: &str) -> Result<PrinterSettings, SetupError> {
         .ok_or_else(|| SetupError::Unknown(name.to_string()))
 }
 
+/// The test page for the printer named: where to send it and its bytes (CLI `printer test`,
+/// console "Page de test").
+pub fn test_page(
+    c: &Connection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(PrinterSettings, Vec<u8>), SetupError> {
+    let p = find(c, name)?;
+    let bytes = test_page_bytes(c, &p, now)?;
+    Ok((p, bytes))
+}
+
+/// A printer the kitchen is waiting on: tickets queued and the last try failed. The board
+/// shows it to every staff member until its queue is empty.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Offline {
+    pub name: String,
+    pub waiting: i64,
+    /// Why the oldest waiting ticket did not print, in words the staff can act on.
+    pub error: String,
+}
+
+/// The printers with waiting tickets whose last try failed, by name. A queue whose oldest
+/// ticket was never tried yet is not shown: the worker tries it within a second.
+pub fn offline(c: &Connection) -> rusqlite::Result<Vec<Offline>> {
+    Ok(with_queues(c)?
+        .into_iter()
+        .filter_map(|(p, q)| match q.last_error {
+            Some(error) if q.waiting > 0 => Some(Offline {
+                name: p.settings.name,
+                waiting: q.waiting,
+                error,
+            }),
+            _ => None,
+        })
+        .collect())
+}
+
 /// Every printer with its queue, by name.
 pub fn with_queues(c: &Connection) -> rusqlite::Result<Vec<(Printer, Queue)>> {
     let mut queues = print_jobs::queues(c)?;
@@ -64,4 +103,75 @@ pub fn with_queues(c: &Connection) -> rusqlite::Result<Vec<(Printer, Queue)>> {
             (p, q)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::printer::JobKind;
+    use crate::store::print_jobs;
+
+    fn form(name: &str) -> PrinterForm {
+        PrinterForm {
+            name: name.into(),
+            address: Some("127.0.0.1:9100".into()),
+            ..PrinterForm::default()
+        }
+    }
+
+    #[test]
+    fn offline_lists_only_printers_with_waiting_tickets_that_failed() {
+        let (_, mut c) = crate::store::demo_shop_db("offline");
+        let now = Utc::now();
+        // The order comes before the printers: its jobs are written by hand below.
+        let o = crate::app::counter_order::CounterOrder {
+            source: "counter".into(),
+            customer_name: None,
+            phone: None,
+            lines: vec![crate::app::counter_order::CounterLine {
+                sku: "PZ-MARG".into(),
+                qty: 1,
+            }],
+            fulfilment: "pickup".into(),
+            address: None,
+            eta_minutes: None,
+            voice_note: None,
+        };
+        let tx = c.transaction().unwrap();
+        let (order_id, _) = crate::app::counter_order::place(&tx, &o, now).unwrap();
+        tx.commit().unwrap();
+        let cuisine = save(&c, &form("cuisine"), now).unwrap().id;
+        let bar = save(&c, &form("bar"), now).unwrap().id;
+        assert!(offline(&c).unwrap().is_empty());
+        let at = fmt_ts(now);
+        let first = print_jobs::insert(&c, cuisine, order_id, JobKind::Order, &at).unwrap();
+        print_jobs::insert(&c, cuisine, order_id, JobKind::Reprint, &at).unwrap();
+        print_jobs::insert(&c, bar, order_id, JobKind::Order, &at).unwrap();
+        assert!(offline(&c).unwrap().is_empty(), "never tried yet");
+        print_jobs::mark_failed(&c, first, "printer 127.0.0.1:9100 does not answer", &at).unwrap();
+        assert_eq!(
+            offline(&c).unwrap(),
+            vec![Offline {
+                name: "cuisine".into(),
+                waiting: 2,
+                error: "printer 127.0.0.1:9100 does not answer".into()
+            }]
+        );
+        print_jobs::mark_printed(&c, first, &at).unwrap();
+        assert!(
+            offline(&c).unwrap().is_empty(),
+            "the next ticket goes out now"
+        );
+    }
+
+    #[test]
+    fn test_page_of_an_unknown_printer_says_how_to_list_them() {
+        let (_, c) = crate::store::demo_shop_db("testpage");
+        let e = test_page(&c, "grill", Utc::now()).unwrap_err();
+        assert!(e.to_string().contains("printer list"), "{e}");
+        save(&c, &form("grill"), Utc::now()).unwrap();
+        let (p, bytes) = test_page(&c, "grill", Utc::now()).unwrap();
+        assert_eq!(p.name, "grill");
+        assert_eq!(&bytes[..2], b"\x1b@", "a test page starts with ESC @");
+    }
 }

@@ -2,7 +2,6 @@
 //! technician from the device. `test` prints at once, without the daemon, and says what went
 //! wrong in words the technician can act on.
 
-use crate::app::kitchen_tickets::test_page_bytes;
 use crate::app::printer_setup::{self, SetupError};
 use crate::domain::printer::PrinterForm;
 use crate::store;
@@ -93,8 +92,7 @@ pub fn run(db_path: &Path, action: PrinterAction) -> anyhow::Result<String> {
             format!("printer {name} removed ({dropped} waiting ticket(s) dropped)")
         }
         PrinterAction::Test { name } => {
-            let p = printer_setup::find(&c, &name).map_err(explain)?;
-            let bytes = test_page_bytes(&c, &p, now)?;
+            let (p, bytes) = printer_setup::test_page(&c, &name, now).map_err(explain)?;
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;

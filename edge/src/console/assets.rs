@@ -8,6 +8,7 @@ const SCRIPT: &str = include_str!("assets/app.js");
 const GROWTH_SCRIPT: &str = include_str!("assets/growth.js");
 const LEARN_SCRIPT: &str = include_str!("assets/learn.js");
 const VOICE_SCRIPT: &str = include_str!("assets/voice.js");
+const PRINTERS_SCRIPT: &str = include_str!("assets/printers.js");
 const STYLE: &str = include_str!("assets/app.css");
 
 fn page(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -47,6 +48,12 @@ pub async fn learn_script() -> impl IntoResponse {
 /// Voice notes as orders: the board card's player and the voice-note order form.
 pub async fn voice_script() -> impl IntoResponse {
     page("text/javascript; charset=utf-8", VOICE_SCRIPT)
+}
+
+/// Kitchen printers: the board's "printer offline" banner, the card's reprint button and the
+/// owner's printer settings.
+pub async fn printers_script() -> impl IntoResponse {
+    page("text/javascript; charset=utf-8", PRINTERS_SCRIPT)
 }
 
 pub async fn style() -> impl IntoResponse {

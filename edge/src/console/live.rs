@@ -40,11 +40,14 @@ pub fn snapshot(c: &Connection, sla_minutes: u32) -> rusqlite::Result<Value> {
         .collect();
     let unread = crate::store::conversations::unread_total(c)?;
     let quarantined = crate::store::trust::active_quarantines(c, chrono::Utc::now())?.len();
+    // Every staff member sees a printer the kitchen is waiting on, with its retry button.
+    let printers_offline = crate::app::printer_setup::offline(c)?;
     Ok(json!({
         "orders": orders,
         "handoff_alerts": alerts,
         "unread": unread,
         "quarantined": quarantined,
+        "printers_offline": printers_offline,
         "sla_minutes": sla_minutes,
         "status": status(c)?,
     }))

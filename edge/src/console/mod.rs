@@ -9,6 +9,7 @@ mod growth_api;
 mod learn_api;
 mod live;
 mod media_api;
+mod printer_api;
 mod trust_api;
 
 use crate::store::Db;
@@ -86,6 +87,7 @@ pub fn router(c: Console) -> Router {
         .route("/growth.js", get(assets::growth_script))
         .route("/learn.js", get(assets::learn_script))
         .route("/voice.js", get(assets::voice_script))
+        .route("/printers.js", get(assets::printers_script))
         .route("/app.css", get(assets::style))
         .route("/healthz", get(healthz))
         .route("/status", get(api::status))
@@ -104,6 +106,17 @@ pub fn router(c: Console) -> Router {
         .route("/api/orders/{id}/eta", post(api::set_eta))
         .route("/api/orders/{id}/cash-refused", post(api::cash_refused))
         .route("/api/orders/{id}/delivery-issue", post(api::delivery_issue))
+        .route("/api/orders/{id}/reprint", post(printer_api::reprint))
+        .route(
+            "/api/printers",
+            get(printer_api::list).post(printer_api::save),
+        )
+        .route("/api/printers/retry", post(printer_api::retry))
+        .route(
+            "/api/printers/{name}",
+            axum::routing::delete(printer_api::remove),
+        )
+        .route("/api/printers/{name}/test", post(printer_api::test_page))
         .route("/api/refunds", get(api::refunds))
         .route("/api/refunds/{id}/done", post(api::refund_done))
         .route("/api/menu", get(api::menu))

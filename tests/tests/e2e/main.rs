@@ -8,6 +8,7 @@ mod console_browser;
 mod console_growth;
 mod console_http;
 mod console_learning;
+mod console_printers;
 mod console_trust;
 mod conversation_corpus;
 mod daemon_lifecycle;

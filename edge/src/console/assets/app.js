@@ -224,6 +224,8 @@ function renderAlerts() {
       "📨 " + t("away_told").replace("{n}", told) + " ",
       el("button", { type: "button", onclick: () => api("POST", "/api/away-told/acknowledge", {}) }, t("ok"))));
   }
+  // Printers the kitchen is waiting on (printers.js), first: a lost ticket is a lost order.
+  items.unshift(...printerAlerts());
   box.replaceChildren(...items);
   box.classList.toggle("hidden", items.length === 0);
   for (const [id, n] of [["unread-badge", state.board && state.board.unread], ["quarantine-badge", state.board && state.board.quarantined]]) {
@@ -299,6 +301,8 @@ function card(o) {
       el("input", { type: "number", min: 1, max: 600, placeholder: t("set_eta"), "data-eta": o.id }),
       el("button", { type: "button", class: "secondary", "data-set-eta": o.id, onclick: () => setEta(o.id, c) }, t("ok"))));
   }
+  // The kitchen lost or spoiled its ticket: any order, open or finished (printers.js).
+  c.append(reprintButton(o));
   return c;
 }
 
