@@ -105,6 +105,38 @@ pub fn with_queues(c: &Connection) -> rusqlite::Result<Vec<(Printer, Queue)>> {
         .collect())
 }
 
+/// Each printer's waiting tickets and whether its last try failed, for `/metrics`: a
+/// kitchen printer off for an hour is worth an alert.
+pub fn metrics(c: &Connection) -> rusqlite::Result<String> {
+    let mut out = String::from(
+        "# HELP resto_edge_print_jobs_waiting Kitchen tickets waiting for their printer.\n# TYPE resto_edge_print_jobs_waiting gauge\n",
+    );
+    let all = with_queues(c)?;
+    for (p, q) in &all {
+        out.push_str(&format!(
+            "resto_edge_print_jobs_waiting{{printer=\"{}\"}} {}\n",
+            label(&p.settings.name),
+            q.waiting
+        ));
+    }
+    out.push_str("# HELP resto_edge_printer_failing 1 when the printer's oldest waiting ticket failed its last try.\n# TYPE resto_edge_printer_failing gauge\n");
+    for (p, q) in &all {
+        out.push_str(&format!(
+            "resto_edge_printer_failing{{printer=\"{}\"}} {}\n",
+            label(&p.settings.name),
+            u8::from(q.last_error.is_some())
+        ));
+    }
+    Ok(out)
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,8 +83,15 @@ pub async fn acknowledge_away_told(State(c): State<Console>, headers: HeaderMap)
 }
 
 pub async fn metrics(State(c): State<Console>) -> ApiResult {
-    let s = c.with_db(|db| crate::store::sync_status::read(db)).await?;
-    Ok(crate::store::sync_status::metrics(&s).into_response())
+    let (s, printers) = c
+        .with_db(|db| {
+            Ok::<_, rusqlite::Error>((
+                crate::store::sync_status::read(db)?,
+                crate::app::printer_setup::metrics(db)?,
+            ))
+        })
+        .await?;
+    Ok((crate::store::sync_status::metrics(&s) + &printers).into_response())
 }
 
 #[derive(Deserialize)]

@@ -151,6 +151,15 @@ fn a_printer_outage_and_a_crash_lose_no_ticket_and_print_each_once_in_order() {
         "{list}"
     );
 
+    let metrics = reqwest::blocking::get(format!("http://{}/metrics", edge.console))
+        .and_then(|r| r.text())
+        .expect("edge /metrics");
+    assert!(
+        metrics.contains("resto_edge_print_jobs_waiting{printer=\"cuisine\"} 3")
+            && metrics.contains("resto_edge_printer_failing{printer=\"cuisine\"} 1"),
+        "{metrics}"
+    );
+
     // The restaurant's power flickers while the printer is off.
     edge.kill9();
     edge.restart();
