@@ -33,3 +33,7 @@ CREATE TABLE print_jobs (
 -- The worker's scan: a printer's waiting jobs, oldest first.
 CREATE INDEX print_jobs_waiting ON print_jobs(printer_id, id) WHERE status = 'waiting';
 CREATE INDEX print_jobs_by_order ON print_jobs(order_id);
+
+-- What staff typed for the kitchen when entering the order ("sans oignons"), printed on its
+-- tickets.
+ALTER TABLE orders ADD COLUMN note TEXT;

@@ -31,6 +31,9 @@ pub struct CounterOrder {
     /// The customer's voice note (`media_files.id`) the order was taken from.
     #[serde(default)]
     pub voice_note: Option<i64>,
+    /// For the kitchen ("sans oignons"), printed on the tickets.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +59,9 @@ fn check(o: &CounterOrder) -> Vec<String> {
         "delivery" if o.address.as_deref().is_some_and(|a| !a.trim().is_empty()) => {}
         "delivery" => p.push("a delivery needs an address".into()),
         _ => p.push("fulfilment must be pickup or delivery".into()),
+    }
+    if o.note.as_deref().is_some_and(|n| n.chars().count() > 200) {
+        p.push("keep the kitchen note under 200 characters".into());
     }
     if o.eta_minutes.is_some_and(|m| !(1..=600).contains(&m)) {
         p.push("the ETA must be 1 to 600 minutes".into());
@@ -162,6 +168,7 @@ pub fn place(
         lang: &lang,
         source: &o.source,
         voice_media_id: voice.as_ref().and(o.voice_note),
+        note: o.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
         lines: lines
             .iter()
             .map(|(l, name, price)| orders::NewLine {

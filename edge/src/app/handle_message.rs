@@ -581,6 +581,7 @@ fn place_order(
         lines,
         // A customer who sent a voice note earlier in this conversation: staff can replay it
         // from the card (what they asked for may not all be in the typed order).
+        note: None,
         voice_media_id: crate::store::media::recent_voice_note(
             t.tx,
             t.customer_id,

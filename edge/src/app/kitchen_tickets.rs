@@ -212,7 +212,7 @@ fn ticket_for(
         customer_name,
         customer_phone: o.customer_phone.clone(),
         lines,
-        note: None,
+        note: o.note.clone(),
         payment: payment(o),
         banner: kind.banner(),
     })
@@ -274,6 +274,7 @@ mod tests {
             address: None,
             eta_minutes: None,
             voice_note: None,
+            note: None,
         };
         let tx = c.transaction().unwrap();
         let (id, _) = crate::app::counter_order::place(&tx, &o, Utc::now()).unwrap();

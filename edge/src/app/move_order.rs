@@ -193,6 +193,8 @@ pub struct BoardOrder {
     pub no_shows: Option<i64>,
     /// The customer's voice note the order came from: the card plays it.
     pub voice_note: Option<VoiceNoteLink>,
+    /// Staff's note for the kitchen (counter and phone orders).
+    pub note: Option<String>,
 }
 
 /// Where the board card finds the voice note: `url` is set once the file is on the device.
@@ -265,6 +267,7 @@ pub fn board(
             payment_status: r.payment_status,
             eta: r.eta,
             cancel_reason: r.cancel_reason,
+            note: r.note,
             created_at: r.created_at,
             late,
             due_soon,

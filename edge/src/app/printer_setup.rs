@@ -168,6 +168,7 @@ mod tests {
             address: None,
             eta_minutes: None,
             voice_note: None,
+            note: None,
         };
         let tx = c.transaction().unwrap();
         let (order_id, _) = crate::app::counter_order::place(&tx, &o, now).unwrap();

@@ -27,6 +27,8 @@ pub struct NewOrder<'a> {
     pub lines: Vec<NewLine<'a>>,
     /// The customer's voice note the order came from (`media_files.id`), if any.
     pub voice_media_id: Option<i64>,
+    /// For the kitchen, printed on the tickets.
+    pub note: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,10 +87,10 @@ pub fn insert_order(
     };
     tx.run(
         "INSERT INTO orders (number, day, daily_seq, customer_id, status, subtotal, delivery_fee, total, fulfilment, address, \
-         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at, voice_media_id) \
-         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19, ?20)",
+         wilaya_code, commune, latitude, longitude, payment_method, payment_status, eta, promised_at, lang, source, created_at, updated_at, voice_media_id, note) \
+         VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
         params![o.number, o.day, o.daily_seq, o.customer_id, o.subtotal, o.delivery_fee, o.total, fulfilment, address, wilaya, commune,
-            lat, lon, o.payment_method, o.payment_status, eta, o.lang, o.source, at, o.voice_media_id],
+            lat, lon, o.payment_method, o.payment_status, eta, o.lang, o.source, at, o.voice_media_id, o.note],
     )?;
     let order_id = tx.last_insert_rowid();
     for (i, l) in o.lines.iter().enumerate() {
@@ -190,6 +192,7 @@ pub struct BoardRow {
     /// The voice note the order came from, and whether its file is on the device.
     pub voice_media_id: Option<i64>,
     pub voice_here: bool,
+    pub note: Option<String>,
 }
 
 /// Open orders, and orders finished since `since`, oldest first.
@@ -197,7 +200,7 @@ pub fn board_rows(c: &Connection, since: &str) -> rusqlite::Result<Vec<BoardRow>
     let mut st = c.prepare_cached(
         "SELECT o.id, o.number, o.status, o.source, coalesce(c.display_name, c.phone, c.user_id), o.customer_id, o.fulfilment, \
          o.address, o.total, o.payment_method, o.eta, o.cancel_reason, o.created_at, o.payment_status, t.rule, t.no_shows, \
-         o.voice_media_id, coalesce(m.state = 'have', 0) \
+         o.voice_media_id, coalesce(m.state = 'have', 0), o.note \
          FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN order_trust_checks t ON t.order_id = o.id \
          LEFT JOIN media_files m ON m.id = o.voice_media_id \
          WHERE o.status NOT IN ('delivered', 'cancelled', 'rejected') OR o.updated_at >= ?1 ORDER BY o.id",
@@ -222,6 +225,7 @@ pub fn board_rows(c: &Connection, since: &str) -> rusqlite::Result<Vec<BoardRow>
             no_shows: r.get(15)?,
             voice_media_id: r.get(16)?,
             voice_here: r.get(17)?,
+            note: r.get(18)?,
         })
     })?;
     rows.collect()

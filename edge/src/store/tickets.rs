@@ -19,6 +19,7 @@ pub struct OrderForTicket {
     pub total: i64,
     pub customer_name: String,
     pub customer_phone: String,
+    pub note: Option<String>,
     pub lines: Vec<LineForTicket>,
 }
 
@@ -40,7 +41,7 @@ pub fn order_for_ticket(c: &Connection, order_id: i64) -> rusqlite::Result<Optio
         .row(
             "SELECT coalesce((SELECT name FROM restaurant WHERE id = 1), ''), o.number, o.created_at, o.fulfilment = 'pickup', \
              o.commune, o.address, coalesce(o.promised_at, o.eta), o.payment_method, o.payment_status, o.total, \
-             coalesce(c.display_name, ''), coalesce(c.phone, '') \
+             coalesce(c.display_name, ''), coalesce(c.phone, ''), o.note \
              FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1",
             params![order_id],
             |r| {
@@ -57,6 +58,7 @@ pub fn order_for_ticket(c: &Connection, order_id: i64) -> rusqlite::Result<Optio
                     total: r.get(9)?,
                     customer_name: r.get(10)?,
                     customer_phone: r.get(11)?,
+                    note: r.get(12)?,
                     lines: Vec::new(),
                 })
             },

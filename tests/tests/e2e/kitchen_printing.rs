@@ -308,7 +308,7 @@ fn printer_test_prints_both_scripts_and_says_what_is_wrong() {
 }
 
 #[test]
-fn a_usb_printer_gets_the_ticket_in_its_device_file() {
+fn a_usb_printer_gets_the_ticket_with_its_kitchen_note_in_its_device_file() {
     let (_relay, edge, c) = kitchen();
     let dev = resto_e2e::temp_dir("usb-lp").join("lp0");
     std::fs::write(&dev, b"").unwrap();
@@ -316,7 +316,18 @@ fn a_usb_printer_gets_the_ticket_in_its_device_file() {
         &edge,
         &["usb", "--device", dev.to_str().unwrap(), "--width", "58"],
     );
-    let (_, number) = counter_order(&c, &[("PZ-MARG", 1)]);
+    let r = c.post(
+        "/api/orders",
+        json!({"source": "phone", "customer_name": "Lydia", "lines": [{"sku": "PZ-MARG", "qty": 1}],
+               "fulfilment": "pickup", "note": "sans olives"}),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let number = r.body["number"].as_str().unwrap_or_default().to_string();
+    let board = c.get("/api/board").body.to_string();
+    assert!(
+        board.contains("\"note\":\"sans olives\""),
+        "the card shows the note: {board}"
+    );
     wait_until(30, "the ticket was written to the device", || {
         std::fs::metadata(&dev)
             .map(|m| m.len() > 0)
@@ -324,7 +335,12 @@ fn a_usb_printer_gets_the_ticket_in_its_device_file() {
             && edge.count("SELECT count(*) FROM print_jobs WHERE status = 'printed'") == 1
     });
     let bytes = std::fs::read(&dev).unwrap();
-    assert!(ocr(&bytes, "fra", "usb").contains(&number.to_lowercase()));
+    let text = ocr(&bytes, "fra", "usb");
+    assert!(text.contains(&number.to_lowercase()), "{text:?}");
+    assert!(
+        text.contains("sansolives"),
+        "the kitchen note is printed: {text:?}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ const T = {
     take_over: "Prendre la main", hand_back: "Rendre au bot", send: "Envoyer", reply_placeholder: "Votre réponse…",
     add_item: "Ajouter un article", name_fr: "Nom (FR)", name_ar: "Nom (AR)", price: "Prix (DA)", add: "Ajouter",
     source: "Origine", counter: "Comptoir", phone: "Téléphone", customer: "Client", phone_number: "Téléphone",
-    fulfilment: "Mode", pickup: "À emporter", delivery: "Livraison", address: "Adresse", total: "Total",
+    fulfilment: "Mode", pickup: "À emporter", delivery: "Livraison", address: "Adresse", kitchen_note: "Note pour la cuisine", total: "Total",
     place_order: "Enregistrer la commande",
     connected: "Connecté", offline_since: "Hors ligne depuis", never_synced: "Jamais synchronisé",
     backlog: "En attente d'envoi", last_sync: "Dernière synchro", lag: "Retard relais",
@@ -44,7 +44,7 @@ const T = {
     take_over: "التكفل بالمحادثة", hand_back: "إرجاع للبوت", send: "إرسال", reply_placeholder: "ردك…",
     add_item: "إضافة صنف", name_fr: "الاسم (فرنسية)", name_ar: "الاسم (عربية)", price: "السعر (دج)", add: "إضافة",
     source: "المصدر", counter: "الكونتوار", phone: "الهاتف", customer: "الزبون", phone_number: "رقم الهاتف",
-    fulfilment: "الطريقة", pickup: "استلام", delivery: "توصيل", address: "العنوان", total: "المجموع",
+    fulfilment: "الطريقة", pickup: "استلام", delivery: "توصيل", address: "العنوان", kitchen_note: "ملاحظة للمطبخ", total: "المجموع",
     place_order: "تسجيل الطلب",
     connected: "متصل", offline_since: "غير متصل منذ", never_synced: "لم تتم المزامنة بعد",
     backlog: "في انتظار الإرسال", last_sync: "آخر مزامنة", lag: "تأخر المرحّل",
@@ -270,6 +270,7 @@ function card(o) {
     el("div", {}, o.customer, " · ", t(o.fulfilment)),
     o.address ? el("div", { class: "muted" }, o.address) : null,
     el("ul", {}, o.items.map((i) => el("li", {}, i))),
+    o.note ? el("div", { class: "order-note" }, t("kitchen_note") + " : " + o.note) : null,
     el("div", {}, el("strong", {}, o.total + " DA"), o.eta_local ? " · " + t("eta") + " " + o.eta_local : ""),
     o.trust_check && !["delivered", "cancelled", "rejected"].includes(o.status)
       ? el("div", { class: "trust-tag", "data-trust": o.trust_check },
@@ -515,7 +516,8 @@ async function placeOrder(ev) {
   const r = await api("POST", "/api/orders", {
     source: $("order-source").value, customer_name: $("order-name").value.trim() || null,
     phone: $("order-phone").value.trim() || null, fulfilment: $("order-fulfilment").value,
-    address: $("order-address").value.trim() || null, lines, ...voiceOrderField(),
+    address: $("order-address").value.trim() || null, note: $("order-note").value.trim() || null,
+    lines, ...voiceOrderField(),
   });
   if (r.ok) { ev.target.reset(); clearVoiceOrder(); renderOrderForm(); flash(t("order_saved") + " #" + r.data.number, true); switchTab("board"); }
 }
