@@ -27,7 +27,7 @@ pub enum SendError {
     },
     #[error("printer {target} stopped taking the ticket: {error}")]
     Cut { target: String, error: String },
-    #[error("cannot write to {path}: {error}. Check the USB cable and that the resto-edge service may use the device (docs/technician.md § USB printers)")]
+    #[error("cannot write to {path}: {error}. Check the USB cable and that the resto-edge service may use the device (docs/technician.md § Kitchen printers, USB)")]
     Device { path: String, error: String },
 }
 
@@ -116,24 +116,25 @@ async fn ask_status(s: &mut TcpStream, ask: [u8; 3]) -> Option<u8> {
     }
 }
 
+/// A USB printer that is off can block a write for ever: after [`WRITE_WAIT`] the job counts
+/// as failed and is tried again (if the stuck write finishes later, the ticket prints twice,
+/// never zero times).
 async fn send_device(path: &str, bytes: Vec<u8>) -> Result<(), SendError> {
     let p = path.to_string();
-    let r = tokio::task::spawn_blocking(move || {
+    let write = tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().append(true).open(&p)?;
         f.write_all(&bytes)?;
         f.flush()
+    });
+    let error = match timeout(WRITE_WAIT, write).await {
+        Ok(Ok(Ok(()))) => return Ok(()),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "timed out: is the printer on?".to_string(),
+    };
+    Err(SendError::Device {
+        path: path.to_string(),
+        error,
     })
-    .await;
-    match r {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(SendError::Device {
-            path: path.to_string(),
-            error: e.to_string(),
-        }),
-        Err(e) => Err(SendError::Device {
-            path: path.to_string(),
-            error: e.to_string(),
-        }),
-    }
 }

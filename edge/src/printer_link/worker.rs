@@ -69,15 +69,18 @@ async fn drain(db: Db, printer_id: i64) {
             continue;
         };
         let name = printer.settings.name.clone();
-        let outcome = match ticket {
+        let outcome: Result<(), String> = match ticket {
             // The order is gone (retention): nothing to print, the job is done.
             None => Ok(()),
-            Some(t) => {
-                let bytes = tokio::task::spawn_blocking(move || t.bytes())
+            Some(t) => match tokio::task::spawn_blocking(move || t.bytes()).await {
+                Ok(bytes) => send(&printer.settings.target, &bytes)
                     .await
-                    .unwrap_or_default();
-                send(&printer.settings.target, &bytes).await
-            }
+                    .map_err(|e| e.to_string()),
+                // Never mark an unrendered ticket printed.
+                Err(e) => Err(format!(
+                    "the ticket could not be drawn ({e}); report it to RestoBot support"
+                )),
+            },
         };
         let at = Utc::now();
         let recorded = match &outcome {
@@ -92,7 +95,7 @@ async fn drain(db: Db, printer_id: i64) {
                 let attempts = job.attempts + 1;
                 tracing::warn!(printer = %name, job = job.id, attempts, error = %e, "ticket not printed; will retry");
                 let next = at + chrono::Duration::seconds(retry_delay_secs(attempts) as i64);
-                let error = e.to_string();
+                let error = e.clone();
                 with_db(&db, move |c| {
                     print_jobs::mark_failed(c, job.id, &error, &fmt_ts(next))
                 })
