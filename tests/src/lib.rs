@@ -10,6 +10,7 @@ pub mod fake_chargily;
 pub mod fake_graph;
 pub mod fake_media;
 pub mod layout;
+pub mod pg;
 pub mod shop;
 
 use rusqlite::{Connection, OpenFlags};
