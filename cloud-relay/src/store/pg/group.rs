@@ -1,0 +1,310 @@
+//! One group's transaction on PostgreSQL, step by step (the order is the lock order of
+//! `writer.rs`: dedupe keys, then node rows, then customer windows).
+
+use super::super::writer::EventFate;
+use super::super::{new_event_id, IngestBatch, IngestOutcome, NewEvent, StoreError};
+use super::writer::CHANNEL;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Pool, Transaction};
+use resto_sync::EventKind;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// What the group will write, decided from the dedupe keys and routes.
+#[derive(Default)]
+struct Plan<'a> {
+    outcomes: Vec<IngestOutcome>,
+    /// Routed new events: (batch, fate index, node, event), in group order.
+    appends: Vec<(usize, usize, &'a str, &'a NewEvent)>,
+    unrouted: Vec<&'a NewEvent>,
+    /// New customer messages, for the customer windows.
+    touched: Vec<&'a NewEvent>,
+}
+
+/// One transaction, one commit, for the whole group.
+pub(super) async fn apply(
+    pool: &Pool,
+    batches: &[&IngestBatch],
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let now: DateTime<Utc> = Utc::now();
+    let fresh = insert_dedupe_keys(&tx, batches, &now).await?;
+    let routes = read_routes(&tx, batches).await?;
+    let mut plan = plan(batches, fresh, &routes);
+    let before = lock_nodes(&tx, batches, &plan).await?;
+    let mut last_seq = before.clone();
+    insert_events(&tx, &mut plan, &mut last_seq, &now).await?;
+    insert_unrouted(&tx, &plan.unrouted, &now).await?;
+    touch_windows(&tx, &plan.touched).await?;
+    // Acks in batch order (a later poll of the group may ack further).
+    for batch in batches {
+        if let Some((node, seq)) = &batch.ack {
+            tx.execute(
+                "UPDATE nodes SET acked_seq = GREATEST(acked_seq, LEAST($2, last_seq)), last_seen_at = $3 WHERE id = $1",
+                &[node, &(*seq as i64), &now],
+            )
+            .await?;
+        }
+    }
+    insert_security(&tx, batches, &now).await?;
+    advance_and_notify(&tx, &before, &last_seq).await?;
+    tx.commit().await?;
+    Ok(plan.outcomes)
+}
+
+/// All the group's dedupe keys in one sorted insert; returns those nobody had seen.
+async fn insert_dedupe_keys(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+    now: &DateTime<Utc>,
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let keys: BTreeSet<(&str, &str)> = batches
+        .iter()
+        .flat_map(|b| &b.events)
+        .map(|e| (e.provider.as_str(), e.dedupe_key.as_str()))
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let (providers, msg_ids): (Vec<&str>, Vec<&str>) = keys.iter().copied().unzip();
+    let rows = tx
+        .query(
+            "INSERT INTO seen_messages (provider, msg_id, seen_at) \
+             SELECT p, k, $3 FROM unnest($1::text[], $2::text[]) AS t(p, k) ORDER BY p, k \
+             ON CONFLICT DO NOTHING RETURNING provider, msg_id",
+            &[&providers, &msg_ids, now],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Routes of the group's accounts, read inside the transaction so a route added by an
+/// operator is used by the very next webhook.
+async fn read_routes(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+) -> Result<HashMap<(String, String), String>, StoreError> {
+    let accounts: BTreeSet<(&str, &str)> = batches
+        .iter()
+        .flat_map(|b| &b.events)
+        .map(|e| (e.provider.as_str(), e.account_id.as_str()))
+        .collect();
+    if accounts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (providers, ids): (Vec<&str>, Vec<&str>) = accounts.iter().copied().unzip();
+    let rows = tx
+        .query(
+            "SELECT r.provider, r.account_id, r.node_id FROM routes r \
+             JOIN unnest($1::text[], $2::text[]) AS t(p, a) ON r.provider = t.p AND r.account_id = t.a",
+            &[&providers, &ids],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect())
+}
+
+/// Fates in group order: the first occurrence of a fresh key is stored, every other one is
+/// a duplicate. Routed events get their seq once their node is locked.
+fn plan<'a>(
+    batches: &[&'a IngestBatch],
+    mut fresh: HashSet<(String, String)>,
+    routes: &'a HashMap<(String, String), String>,
+) -> Plan<'a> {
+    let mut plan = Plan::default();
+    for (bi, batch) in batches.iter().enumerate() {
+        let mut outcome = IngestOutcome::default();
+        for ev in &batch.events {
+            let key = (ev.provider.as_str().to_string(), ev.dedupe_key.clone());
+            if !fresh.remove(&key) {
+                outcome.fates.push(EventFate::Duplicate);
+                continue;
+            }
+            if ev.kind == EventKind::InboundMessage {
+                plan.touched.push(ev);
+            }
+            let route = (ev.provider.as_str().to_string(), ev.account_id.clone());
+            match routes.get(&route) {
+                Some(node_id) => plan
+                    .appends
+                    .push((bi, outcome.fates.len(), node_id.as_str(), ev)),
+                None => plan.unrouted.push(ev),
+            }
+            // Routed ones are replaced by their seq in `insert_events`.
+            outcome.fates.push(EventFate::Unrouted);
+        }
+        plan.outcomes.push(outcome);
+    }
+    plan
+}
+
+/// Locks every node row the group appends to or acks, in id order, and reads their seqs.
+async fn lock_nodes(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+    plan: &Plan<'_>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut nodes: BTreeSet<&str> = plan.appends.iter().map(|a| a.2).collect();
+    nodes.extend(
+        batches
+            .iter()
+            .filter_map(|b| b.ack.as_ref())
+            .map(|(n, _)| n.as_str()),
+    );
+    if nodes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<&str> = nodes.into_iter().collect();
+    let rows = tx
+        .query(
+            "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+            &[&ids],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Gives the routed events their seqs and inserts them in one statement.
+async fn insert_events(
+    tx: &Transaction<'_>,
+    plan: &mut Plan<'_>,
+    last_seq: &mut HashMap<String, i64>,
+    now: &DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if plan.appends.is_empty() {
+        return Ok(());
+    }
+    let n = plan.appends.len();
+    let (mut nodes, mut seqs, mut ids, mut kinds, mut payloads) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (bi, fi, node_id, ev) in &plan.appends {
+        let seq = last_seq.get_mut(*node_id).ok_or_else(|| {
+            // Its route was read in this transaction, so the node was removed since: Meta
+            // retries, and the retry finds no route.
+            StoreError::Invalid(format!(
+                "node {node_id} was removed while its events were being stored"
+            ))
+        })?;
+        *seq += 1;
+        plan.outcomes[*bi].fates[*fi] = EventFate::Appended {
+            node_id: node_id.to_string(),
+            seq: *seq as u64,
+        };
+        nodes.push(*node_id);
+        seqs.push(*seq);
+        ids.push(new_event_id());
+        kinds.push(ev.kind.as_str());
+        payloads.push(ev.payload.as_str());
+    }
+    tx.execute(
+        "INSERT INTO events (node_id, seq, id, kind, received_at, payload) \
+         SELECT n, s, i, k, $6, p FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[]) AS t(n, s, i, k, p)",
+        &[&nodes, &seqs, &ids, &kinds, &payloads, now],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_unrouted(
+    tx: &Transaction<'_>,
+    unrouted: &[&NewEvent],
+    now: &DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if unrouted.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = unrouted.iter().map(|_| new_event_id()).collect();
+    let providers: Vec<&str> = unrouted.iter().map(|e| e.provider.as_str()).collect();
+    let accounts: Vec<&str> = unrouted.iter().map(|e| e.account_id.as_str()).collect();
+    let kinds: Vec<&str> = unrouted.iter().map(|e| e.kind.as_str()).collect();
+    let payloads: Vec<&str> = unrouted.iter().map(|e| e.payload.as_str()).collect();
+    tx.execute(
+        "INSERT INTO unrouted_events (id, provider, account_id, kind, received_at, payload) \
+         SELECT i, p, a, k, $6, b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(i, p, a, k, b)",
+        &[&ids, &providers, &accounts, &kinds, &payloads, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `store::window::TOUCH` on SQLite: each customer's last message, one row per customer,
+/// in key order.
+async fn touch_windows(tx: &Transaction<'_>, touched: &[&NewEvent]) -> Result<(), StoreError> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let providers: Vec<&str> = touched.iter().map(|e| e.provider.as_str()).collect();
+    let accounts: Vec<&str> = touched.iter().map(|e| e.account_id.as_str()).collect();
+    let payloads: Vec<&str> = touched.iter().map(|e| e.payload.as_str()).collect();
+    tx.execute(
+        "INSERT INTO customer_windows (provider, account_id, user_id, last_inbound_at) \
+         SELECT p, a, u, max(ts) FROM ( \
+             SELECT p, a, j->>'user_id' AS u, j->>'timestamp' AS ts \
+             FROM (SELECT p, a, b::jsonb AS j FROM unnest($1::text[], $2::text[], $3::text[]) AS t(p, a, b)) AS parsed \
+             WHERE j->>'user_id' IS NOT NULL AND j->>'timestamp' IS NOT NULL \
+               AND j#>>'{raw,user_preferences}' IS NULL) AS w \
+         GROUP BY p, a, u ORDER BY p, a, u \
+         ON CONFLICT (provider, account_id, user_id) \
+         DO UPDATE SET last_inbound_at = GREATEST(customer_windows.last_inbound_at, excluded.last_inbound_at)",
+        &[&providers, &accounts, &payloads],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_security(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+    now: &DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let security: Vec<_> = batches.iter().flat_map(|b| &b.security).collect();
+    if security.is_empty() {
+        return Ok(());
+    }
+    let types: Vec<&str> = security.iter().map(|s| s.kind.as_str()).collect();
+    let sources: Vec<Option<&str>> = security.iter().map(|s| s.source.as_deref()).collect();
+    let reasons: Vec<&str> = security.iter().map(|s| s.reason.as_str()).collect();
+    tx.execute(
+        "INSERT INTO security_events (type, source, reason, at) \
+         SELECT t, s, r, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(t, s, r)",
+        &[&types, &sources, &reasons, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Saves the nodes' new `last_seq` and notifies every relay's listener: PostgreSQL delivers
+/// the notification at commit, and only if the transaction commits.
+async fn advance_and_notify(
+    tx: &Transaction<'_>,
+    before: &HashMap<String, i64>,
+    after: &HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    let advanced: Vec<(&str, i64)> = after
+        .iter()
+        .filter(|(n, s)| before.get(*n) != Some(s))
+        .map(|(n, s)| (n.as_str(), *s))
+        .collect();
+    if advanced.is_empty() {
+        return Ok(());
+    }
+    let (ids, seqs): (Vec<&str>, Vec<i64>) = advanced.into_iter().unzip();
+    tx.execute(
+        "UPDATE nodes SET last_seq = t.s FROM unnest($1::text[], $2::int8[]) AS t(n, s) WHERE nodes.id = t.n",
+        &[&ids, &seqs],
+    )
+    .await?;
+    tx.execute(
+        "SELECT pg_notify($3, n || ' ' || s) FROM unnest($1::text[], $2::int8[]) AS t(n, s)",
+        &[&ids, &seqs, &CHANNEL],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Group commit on PostgreSQL: one task per relay takes every request that arrived while the
+//! previous commit was in flight and commits them in one transaction, so concurrent webhooks
+//! share one WAL flush (the same shape as `store::writer` on SQLite).
+//!
+//! # Sequences across relays
+//! Several relays append to the same node's log. Each transaction that appends to (or acks)
+//! a node first locks the node's row (`SELECT … FOR UPDATE`), takes its seqs from
+//! `nodes.last_seq`, writes the events and the new `last_seq`, and keeps the lock until it
+//! commits. So transactions that append to one node run one after the other: the next
+//! one reads `last_seq` only after the previous one committed (READ COMMITTED re-reads a row
+//! it waited for), seqs are never handed out twice, and they become visible in seq order, all
+//! of a transaction at once. A reader can never see seq N+1 committed while N is in flight,
+//! so a node reading "after its cursor" never skips an event. Seqs are never reused:
+//! `last_seq` only grows, and retention deletes events but never lowers it.
+//!
+//! # Lock order
+//! Every group takes its locks in one global order: dedupe keys (one sorted insert), then
+//! node rows (sorted by id), then customer windows (sorted). Two relays' groups therefore
+//! never wait on each other in a cycle, whatever they carry.
+//!
+//! # Dedupe
+//! The unique key of `seen_messages` decides, for every relay at once: a key being inserted
+//! by another relay's open transaction makes this insert wait for its outcome, then do
+//! nothing (it committed: duplicate) or insert (it rolled back). No in-memory set.
+
+use super::super::{IngestBatch, IngestOutcome, StoreError};
+use super::group;
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many requests one commit may carry; bounds the latency one commit can add.
+const MAX_JOBS_PER_COMMIT: usize = 512;
+/// Back-pressure: requests beyond this wait in the HTTP layer instead of growing memory.
+const QUEUE_DEPTH: usize = 4096;
+/// The NOTIFY channel that tells every relay "node N has events up to seq S".
+pub const CHANNEL: &str = "relay_events";
+
+pub(super) struct Job {
+    pub batch: IngestBatch,
+    pub reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
+}
+
+pub(super) fn spawn(pool: Pool) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+    tokio::spawn(run(pool, rx));
+    tx
+}
+
+async fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    while let Some(first) = rx.recv().await {
+        jobs.push(first);
+        while jobs.len() < MAX_JOBS_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        commit_group(&pool, &mut jobs).await;
+    }
+}
+
+/// The parts of a batch this backend does not store yet (issue 18 is being built in steps):
+/// refused loudly rather than dropped. `serve` does not start on PostgreSQL until none is left.
+fn unsupported(batch: &IngestBatch) -> Option<&'static str> {
+    if !batch.outbox.is_empty() || !batch.outbox_updates.is_empty() {
+        return Some("outbox items");
+    }
+    if batch.events.iter().any(|e| e.away.is_some()) {
+        return Some("away notices");
+    }
+    None
+}
+
+async fn commit_group(pool: &Pool, jobs: &mut Vec<Job>) {
+    // Refused parts answer their own request only.
+    let mut ready = Vec::with_capacity(jobs.len());
+    for job in jobs.drain(..) {
+        match unsupported(&job.batch) {
+            Some(what) => {
+                let _ = job.reply.send(Err(StoreError::Invalid(format!(
+                    "{what} are not stored on PostgreSQL yet (issue 18); run the relay on SQLite (unset RELAY_DATABASE_URL)"
+                ))));
+            }
+            None => ready.push(job),
+        }
+    }
+    if ready.is_empty() {
+        return;
+    }
+    let batches: Vec<&IngestBatch> = ready.iter().map(|j| &j.batch).collect();
+    let results: Vec<Result<IngestOutcome, StoreError>> = match group::apply(pool, &batches).await {
+        Ok(results) => results.into_iter().map(Ok).collect(),
+        // One bad request must not fail its neighbours forever (Meta would resend them all
+        // together), and a deadlock or lost connection deserves a second try: retry each
+        // alone, so only the culprit is refused.
+        Err(e) if ready.len() > 1 => {
+            tracing::warn!(error = %e, jobs = ready.len(), "PostgreSQL group commit failed; retrying requests one by one");
+            let mut out = Vec::with_capacity(ready.len());
+            for b in &batches {
+                out.push(
+                    group::apply(pool, std::slice::from_ref(b))
+                        .await
+                        .and_then(|mut r| {
+                            r.pop().ok_or_else(|| StoreError::Invalid("empty".into()))
+                        }),
+                );
+            }
+            out
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "PostgreSQL commit failed; answering 503 so Meta retries");
+            vec![Err(e)]
+        }
+    };
+    for (job, result) in ready.into_iter().zip(results) {
+        // The requester may have gone away (client hung up); the data is committed anyway.
+        let _ = job.reply.send(result);
+    }
+}
+
+/// Parses a notification payload, `"<node_id> <seq>"`.
+pub(super) fn parse_notification(payload: &str) -> Option<(&str, u64)> {
+    let (node, seq) = payload.rsplit_once(' ')?;
+    Some((node, seq.parse().ok()?))
+}

@@ -1,0 +1,116 @@
+//! A long-poll held by relay B is woken when relay A stores an event for its node
+//! (LISTEN/NOTIFY), and by the slow fallback poll when a notification is lost.
+
+use super::{cluster, message, relay, routed_node};
+use resto_relay::state::NodeChannels;
+use resto_relay::store::pg::PgStore;
+use resto_relay::store::IngestBatch;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Waits until relay `store`'s listener has its LISTEN session, then until its first scan
+/// (which wakes every node once, by design) is over.
+async fn listening(store: &PgStore) {
+    let c = store.pool().get().await.unwrap();
+    for _ in 0..100 {
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN relay_events'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if n > 0 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the listener never LISTENed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_on_relay_b_is_woken_when_relay_a_stores_its_event() {
+    let cluster = cluster().await;
+    let a = relay(&cluster).await;
+    let b = relay(&cluster).await;
+    let node = routed_node(&a, "Sushi", "400").await;
+    let quiet = routed_node(&a, "Crepes", "500").await;
+    let channels = Arc::new(NodeChannels::default());
+    // A fallback far longer than the test: only a notification can wake the poll in time.
+    let _listener = b.listen(channels.clone(), Duration::from_secs(600));
+    listening(&b).await;
+
+    let mut latencies = Vec::new();
+    for round in 0..10 {
+        let mut waiter = channels.wait(&node);
+        // Nothing stored for this node yet (an event for another node wakes nobody here).
+        a.ingest(IngestBatch {
+            events: vec![message("500", &format!("quiet-{round}"))],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), waiter.woken())
+                .await
+                .is_err(),
+            "woken by another node's event"
+        );
+        let started = Instant::now();
+        a.ingest(IngestBatch {
+            events: vec![message("400", &format!("wake-{round}"))],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let woken = tokio::time::timeout(Duration::from_secs(5), waiter.woken())
+            .await
+            .expect("relay B's poll was not woken within 5 s of relay A's commit");
+        assert!(woken);
+        latencies.push(started.elapsed());
+        // The event is there for B to read once woken.
+        let seen = b.events_after(&node, round, 10).await.unwrap();
+        assert_eq!(seen.len(), 1);
+    }
+    assert_eq!(b.node_seqs(&quiet).await.unwrap(), Some((0, 10)));
+    latencies.sort();
+    println!(
+        "cross-relay wake (relay A ingest call -> relay B poll woken), 10 rounds: min {:?}, median {:?}, max {:?}",
+        latencies[0], latencies[5], latencies[9]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fallback_poll_wakes_a_poll_whose_notification_was_lost() {
+    let cluster = cluster().await;
+    let a = relay(&cluster).await;
+    let node = routed_node(&a, "Kebab", "600").await;
+    let channels = Arc::new(NodeChannels::default());
+    let _listener = a.listen(channels.clone(), Duration::from_millis(300));
+    listening(&a).await;
+    let mut waiter = channels.wait(&node);
+    // An event stored without NOTIFY, as if the notification was lost with a connection.
+    let c = a.pool().get().await.unwrap();
+    let started = Instant::now();
+    c.batch_execute(&format!(
+        "BEGIN; UPDATE nodes SET last_seq = 1 WHERE id = '{node}'; \
+         INSERT INTO events (node_id, seq, id, kind, received_at, payload) \
+         VALUES ('{node}', 1, 'evt_lost', 'inbound_message', now(), '{{}}'); COMMIT;"
+    ))
+    .await
+    .unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(5), waiter.woken())
+        .await
+        .expect("the fallback poll did not wake the poll within 5 s");
+    assert!(woken);
+    println!(
+        "fallback poll (period 300 ms) woke the poll {:?} after the write began",
+        started.elapsed()
+    );
+    assert_eq!(
+        a.events_after(&node, 0, 10).await.unwrap()[0].id,
+        "evt_lost"
+    );
+}
