@@ -188,8 +188,28 @@ fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
     RelayConfig::load(cli_config, &ProcessEnv).map_err(|e| anyhow::anyhow!(e))
 }
 
+/// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
+/// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
+/// `preflight` refuse through the configuration's fatal problems; `migrate` knows both.
+fn sqlite_only(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Serve | Command::Demo { .. } | Command::Migrate | Command::Preflight => None,
+        Command::Node(_) => Some("node"),
+        Command::Funnel { .. } => Some("funnel"),
+        Command::Backup { .. } => Some("backup"),
+        Command::Restore { .. } => Some("restore"),
+        Command::Dlq(_) => Some("dlq"),
+        Command::Route(_) => Some("route"),
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
+    if let Some(name) = sqlite_only(&cli.command) {
+        load(config)?
+            .require_sqlite(name)
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
     match cli.command {
         Command::Serve => serve::run(config),
         Command::Demo {

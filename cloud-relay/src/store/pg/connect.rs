@@ -72,6 +72,18 @@ impl PgTarget {
         })
     }
 
+    /// `postgres://host:port/db`, for messages: no user, no password.
+    pub fn shown(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let db = self.config.get_dbname().unwrap_or_default();
+        format!("postgres://{host}:{port}/{db}")
+    }
+
     pub fn ssl_mode(&self) -> SslMode {
         self.config.get_ssl_mode()
     }
@@ -157,6 +169,7 @@ mod tests {
         let t = PgTarget::parse("postgres://u:secretpw@h:5432/relay?sslmode=require").unwrap();
         assert_eq!(t.ssl_mode(), SslMode::Require);
         assert!(!format!("{t:?}").contains("secretpw"));
+        assert_eq!(t.shown(), "postgres://h:5432/relay");
         assert!(t
             .config
             .get_options()
