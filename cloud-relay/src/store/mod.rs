@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod away;
+mod backend;
 pub mod dedupe;
 pub mod events;
 pub mod funnel;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
+pub use backend::EventStore;
 pub use writer::{EventFate, IngestOutcome};
 
 mod embedded {

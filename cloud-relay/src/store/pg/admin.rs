@@ -43,7 +43,9 @@ impl PgStore {
         })
     }
 
-    /// Routes an account to a node (replacing its previous node).
+    /// Routes an account to a node (replacing its previous node). Unlike SQLite's
+    /// `admin::add_route` it does not yet move the account's parked (unrouted) events onto
+    /// the node.
     pub async fn add_route(
         &self,
         provider: Provider,

@@ -1,7 +1,7 @@
 //! Reading a node's event log for the long-poll (DESIGN §3), as `store::events` on SQLite.
 
 use super::super::events::NodeAuthInfo;
-use super::super::StoreError;
+use super::super::{NodeGauge, StoreError};
 use super::PgStore;
 use chrono::{DateTime, SecondsFormat, Utc};
 use resto_sync::{Event, EventKind};
@@ -67,5 +67,29 @@ impl PgStore {
             )
             .await?;
         Ok(row.map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64)))
+    }
+
+    /// Per-node health for the metrics page (`Store::node_gauges`).
+    pub async fn node_gauges(&self) -> Result<Vec<NodeGauge>, StoreError> {
+        let client = self.pool().get().await?;
+        let rows = client
+            .query(
+                "SELECT n.id, n.last_seq - n.acked_seq, \
+                        (SELECT e.received_at FROM events e WHERE e.node_id = n.id AND e.seq > n.acked_seq ORDER BY e.seq LIMIT 1), \
+                        n.last_seen_at FROM nodes n",
+                &[],
+            )
+            .await?;
+        let shown =
+            |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        Ok(rows
+            .iter()
+            .map(|r| NodeGauge {
+                node_id: r.get(0),
+                backlog: r.get::<_, i64>(1).max(0) as u64,
+                oldest_unacked_at: shown(r.get(2)),
+                last_seen_at: shown(r.get(3)),
+            })
+            .collect())
     }
 }

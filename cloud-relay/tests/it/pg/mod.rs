@@ -5,6 +5,7 @@
 mod ingest;
 mod master_key;
 mod migrations;
+mod parity;
 mod sequences;
 mod wake;
 
