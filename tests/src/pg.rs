@@ -133,12 +133,23 @@ pub struct PgCluster {
     /// Run the server programs as this system user (when the tests run as root).
     run_as: Option<&'static str>,
     stopped: bool,
+    tls: bool,
 }
 
 impl PgCluster {
     /// initdb and start a cluster; fails with a message saying what to install when the
     /// server programs are missing.
     pub fn start() -> Result<PgCluster, PgError> {
+        PgCluster::start_inner(false)
+    }
+
+    /// A cluster that also accepts TLS, with a server certificate for 127.0.0.1 and
+    /// localhost signed by a throwaway CA (`ca_cert_path`). Needs the `openssl` program.
+    pub fn start_with_tls() -> Result<PgCluster, PgError> {
+        PgCluster::start_inner(true)
+    }
+
+    fn start_inner(tls: bool) -> Result<PgCluster, PgError> {
         let bin = find_bin_dir(
             std::env::var("PATH").ok().as_deref(),
             Path::new(DEBIAN_ROOT),
@@ -165,8 +176,12 @@ impl PgCluster {
             port: 0,
             run_as,
             stopped: true,
+            tls,
         };
         cluster.initdb()?;
+        if tls {
+            cluster.make_certificates()?;
+        }
         // A port found free can be taken by someone else before the server binds it.
         let mut last = None;
         for _ in 0..5 {
@@ -272,12 +287,19 @@ impl PgCluster {
 
     fn start_server(&self) -> Result<(), PgError> {
         // Small memory settings: several clusters run at once on a small CI machine.
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c shared_buffers=16MB -c max_connections=60 \
              -c dynamic_shared_memory_type=mmap",
             self.port,
             self.socket_dir().display()
         );
+        if self.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                self.dir.join("server.crt").display(),
+                self.dir.join("server.key").display()
+            ));
+        }
         let mut c = self.command("pg_ctl");
         c.arg("start")
             .arg("-D")
@@ -295,6 +317,102 @@ impl PgCluster {
                 ))
             })?;
         Ok(())
+    }
+
+    /// A CA and a server certificate it signs, made with the `openssl` program; the key is
+    /// the server's (owned by it, mode 0600, or PostgreSQL refuses it).
+    fn make_certificates(&self) -> Result<(), PgError> {
+        let d = &self.dir;
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .map_err(|e| PgError::Failed(format!("cannot write the certificate extensions: {e}")))?;
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let steps: [Vec<&str>; 3] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.crt", "-days", "2"],
+                &[
+                    "-subj",
+                    "/CN=resto-test-ca",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            ]
+            .concat(),
+            [
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=localhost",
+                ],
+            ]
+            .concat(),
+            vec![
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+            ],
+        ];
+        for args in steps {
+            let mut c = Command::new("openssl");
+            c.current_dir(d).args(&args);
+            let out = c.output().map_err(|e| {
+                PgError::Missing(format!(
+                    "cannot run openssl ({e}): the TLS test cluster makes its certificates with it \
+                     (Debian's `openssl` package, which `postgresql` pulls in)"
+                ))
+            })?;
+            if !out.status.success() {
+                return Err(PgError::Failed(format!(
+                    "openssl {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
+        }
+        let key = d.join("server.key");
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .map_err(|e| PgError::Failed(format!("cannot protect the server key: {e}")))?;
+        if let Some((uid, gid)) = self.run_as.and_then(system_user) {
+            for f in ["server.key", "server.crt", "ca.crt"] {
+                std::os::unix::fs::chown(d.join(f), Some(uid), Some(gid))
+                    .map_err(|e| PgError::Failed(format!("cannot give {f} to postgres: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The throwaway CA that signed the server certificate (`start_with_tls`).
+    pub fn ca_cert_path(&self) -> PathBuf {
+        self.dir.join("ca.crt")
     }
 
     pub fn port(&self) -> u16 {

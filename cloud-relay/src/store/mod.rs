@@ -70,9 +70,19 @@ pub enum StoreError {
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         // tokio-postgres's own Display says only "db error"; the server's message is inside.
+        // The causes too: "error performing TLS handshake" alone does not say that the
+        // certificate's issuer is unknown.
         StoreError::Postgres(match e.as_db_error() {
             Some(db) => db.to_string(),
-            None => e.to_string(),
+            None => {
+                let mut text = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    text.push_str(&format!(": {c}"));
+                    cause = c.source();
+                }
+                text
+            }
         })
     }
 }

@@ -2,12 +2,18 @@
 //! connections for the migration lock and LISTEN, which must keep one session of their own.
 //!
 //! TLS goes through rustls (no OpenSSL): `sslmode=disable` never uses it, `prefer` (the
-//! default) uses it when the server offers it, `require` insists on it. Whenever TLS is used
-//! the server's certificate is verified against the Mozilla roots (webpki-roots), stricter
-//! than libpq's `require`: a managed database with a public certificate works as is.
+//! default) uses it when the server offers it, `require` insists on it (`verify-ca` and
+//! `verify-full` are taken as `require`). Whenever TLS is used the server's certificate and
+//! name are verified — stricter than libpq's `require` — against the Mozilla roots
+//! (webpki-roots), so a managed database with a public certificate works as is, or against
+//! the CA certificates of `sslrootcert=/path/ca.pem` only, as libpq does, for a deployment's
+//! own CA.
 
 use super::super::StoreError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::config::SslMode;
@@ -44,6 +50,7 @@ impl PgTarget {
                 "RELAY_DATABASE_URL must be a postgres:// URL, e.g. postgres://relay:PASSWORD@db.example:5432/relay?sslmode=require".into(),
             ));
         }
+        let (url, root_cert) = libpq_tls_params(url)?;
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Invalid(format!(
                 "RELAY_DATABASE_URL is not a valid PostgreSQL URL ({e}); expected postgres://user:password@host:port/db"
@@ -66,9 +73,15 @@ impl PgTarget {
         };
         config.options(options);
         config.connect_timeout(Duration::from_secs(10));
+        let roots = match &root_cert {
+            Some(path) => own_roots(path)?,
+            None => rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+        };
         Ok(PgTarget {
             config,
-            tls: rustls_connector(),
+            tls: rustls_connector(roots),
         })
     }
 
@@ -139,11 +152,66 @@ impl PgTarget {
     }
 }
 
-/// rustls with the ring provider and the Mozilla roots, the same as the relay's HTTPS client.
-fn rustls_connector() -> MakeRustlsConnect {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+/// Takes out of the URL what libpq understands and tokio-postgres does not: `sslrootcert`
+/// (returned), and `sslmode=verify-ca|verify-full` (made `require`: this relay always
+/// verifies). Returns the URL tokio-postgres can parse.
+fn libpq_tls_params(raw: &str) -> Result<(String, Option<PathBuf>), StoreError> {
+    let mut url = url::Url::parse(raw).map_err(|e| {
+        StoreError::Invalid(format!(
+            "RELAY_DATABASE_URL is not a valid URL ({e}); expected postgres://user:password@host:port/db"
+        ))
+    })?;
+    let mut root_cert = None;
+    // Raw segments are kept as written: re-encoding would turn `%20` into `+`, which
+    // tokio-postgres does not read as a space.
+    let mut kept: Vec<String> = Vec::new();
+    for raw in url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|s| !s.is_empty())
+    {
+        let (k, v) = url::form_urlencoded::parse(raw.as_bytes())
+            .next()
+            .unwrap_or_default();
+        match (k.as_ref(), v.as_ref()) {
+            // libpq's "system": the default roots.
+            ("sslrootcert", "system") => {}
+            ("sslrootcert", path) => root_cert = Some(PathBuf::from(path)),
+            ("sslmode", "verify-ca" | "verify-full") => kept.push("sslmode=require".into()),
+            _ => kept.push(raw.to_string()),
+        }
+    }
+    url.set_query(
+        Some(&kept.join("&"))
+            .filter(|q| !q.is_empty())
+            .map(|q| q.as_str()),
+    );
+    Ok((url.into(), root_cert))
+}
+
+/// The CA certificates of an `sslrootcert` PEM file.
+fn own_roots(path: &Path) -> Result<rustls::RootCertStore, StoreError> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        StoreError::Invalid(format!(
+            "cannot read the CA certificates in sslrootcert={} ({e}); give a PEM file of the database server's CA",
+            path.display()
+        ))
     };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+        roots
+            .add(cert.map_err(|e| unreadable(&e))?)
+            .map_err(|e| unreadable(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(unreadable(&"no certificate in it"));
+    }
+    Ok(roots)
+}
+
+/// rustls with the ring provider, the same as the relay's HTTPS client.
+fn rustls_connector(roots: rustls::RootCertStore) -> MakeRustlsConnect {
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -180,6 +248,15 @@ mod tests {
         assert_eq!(
             t.config.get_options(),
             Some("-c statement_timeout=5s -c synchronous_commit=on")
+        );
+        let t = PgTarget::parse("postgres://u:pw@h/relay?sslmode=verify-full&sslrootcert=system")
+            .unwrap();
+        assert_eq!(t.ssl_mode(), SslMode::Require);
+        let e =
+            PgTarget::parse("postgres://u:pw@h/relay?sslrootcert=/nonexistent/ca.pem").unwrap_err();
+        assert!(
+            e.to_string().contains("sslrootcert=/nonexistent/ca.pem"),
+            "{e}"
         );
     }
 }

@@ -7,6 +7,7 @@ mod master_key;
 mod migrations;
 mod parity;
 mod sequences;
+mod tls;
 mod wake;
 
 use resto_relay::store::pg::PgStore;
