@@ -29,12 +29,15 @@ impl PgStore {
         limit: u32,
     ) -> Result<Vec<Event>, StoreError> {
         let client = self.pool().get().await?;
-        let rows = client
-            .query(
+        // Every long-poll runs it: prepared once per pooled connection.
+        let statement = client
+            .prepare_cached(
                 "SELECT seq, id, kind, received_at, payload, away_notice FROM events \
                  WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                &[&node_id, &(after as i64), &(limit as i64)],
             )
+            .await?;
+        let rows = client
+            .query(&statement, &[&node_id, &(after as i64), &(limit as i64)])
             .await?;
         rows.iter()
             .map(|r| {

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Pool, Transaction};
 use resto_sync::EventKind;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 /// What the group will write, decided from the dedupe keys and routes.
 #[derive(Default)]
@@ -39,7 +41,8 @@ pub(super) async fn apply(
     // Acks in batch order (a later poll of the group may ack further).
     for batch in batches {
         if let Some((node, seq)) = &batch.ack {
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE nodes SET acked_seq = GREATEST(acked_seq, LEAST($2, last_seq)), last_seen_at = $3 WHERE id = $1",
                 &[node, &(*seq as i64), &now],
             )
@@ -67,14 +70,14 @@ async fn insert_dedupe_keys(
         return Ok(HashSet::new());
     }
     let (providers, msg_ids): (Vec<&str>, Vec<&str>) = keys.iter().copied().unzip();
-    let rows = tx
-        .query(
-            "INSERT INTO seen_messages (provider, msg_id, seen_at) \
+    let rows = query(
+        tx,
+        "INSERT INTO seen_messages (provider, msg_id, seen_at) \
              SELECT p, k, $3 FROM unnest($1::text[], $2::text[]) AS t(p, k) ORDER BY p, k \
              ON CONFLICT DO NOTHING RETURNING provider, msg_id",
-            &[&providers, &msg_ids, now],
-        )
-        .await?;
+        &[&providers, &msg_ids, now],
+    )
+    .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -93,8 +96,8 @@ async fn read_routes(
         return Ok(HashMap::new());
     }
     let (providers, ids): (Vec<&str>, Vec<&str>) = accounts.iter().copied().unzip();
-    let rows = tx
-        .query(
+    let rows = query(
+        tx,
             "SELECT r.provider, r.account_id, r.node_id FROM routes r \
              JOIN unnest($1::text[], $2::text[]) AS t(p, a) ON r.provider = t.p AND r.account_id = t.a",
             &[&providers, &ids],
@@ -157,12 +160,12 @@ async fn lock_nodes(
         return Ok(HashMap::new());
     }
     let ids: Vec<&str> = nodes.into_iter().collect();
-    let rows = tx
-        .query(
-            "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-            &[&ids],
-        )
-        .await?;
+    let rows = query(
+        tx,
+        "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&ids],
+    )
+    .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -203,7 +206,8 @@ async fn insert_events(
         kinds.push(ev.kind.as_str());
         payloads.push(ev.payload.as_str());
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO events (node_id, seq, id, kind, received_at, payload) \
          SELECT n, s, i, k, $6, p FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[]) AS t(n, s, i, k, p)",
         &[&nodes, &seqs, &ids, &kinds, &payloads, now],
@@ -225,7 +229,8 @@ async fn insert_unrouted(
     let accounts: Vec<&str> = unrouted.iter().map(|e| e.account_id.as_str()).collect();
     let kinds: Vec<&str> = unrouted.iter().map(|e| e.kind.as_str()).collect();
     let payloads: Vec<&str> = unrouted.iter().map(|e| e.payload.as_str()).collect();
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO unrouted_events (id, provider, account_id, kind, received_at, payload) \
          SELECT i, p, a, k, $6, b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(i, p, a, k, b)",
         &[&ids, &providers, &accounts, &kinds, &payloads, now],
@@ -243,7 +248,8 @@ async fn touch_windows(tx: &Transaction<'_>, touched: &[&NewEvent]) -> Result<()
     let providers: Vec<&str> = touched.iter().map(|e| e.provider.as_str()).collect();
     let accounts: Vec<&str> = touched.iter().map(|e| e.account_id.as_str()).collect();
     let payloads: Vec<&str> = touched.iter().map(|e| e.payload.as_str()).collect();
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO customer_windows (provider, account_id, user_id, last_inbound_at) \
          SELECT p, a, u, max(ts) FROM ( \
              SELECT p, a, j->>'user_id' AS u, j->>'timestamp' AS ts \
@@ -271,7 +277,8 @@ async fn insert_security(
     let types: Vec<&str> = security.iter().map(|s| s.kind.as_str()).collect();
     let sources: Vec<Option<&str>> = security.iter().map(|s| s.source.as_deref()).collect();
     let reasons: Vec<&str> = security.iter().map(|s| s.reason.as_str()).collect();
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO security_events (type, source, reason, at) \
          SELECT t, s, r, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(t, s, r)",
         &[&types, &sources, &reasons, now],
@@ -296,15 +303,37 @@ async fn advance_and_notify(
         return Ok(());
     }
     let (ids, seqs): (Vec<&str>, Vec<i64>) = advanced.into_iter().unzip();
-    tx.execute(
+    exec(
+        tx,
         "UPDATE nodes SET last_seq = t.s FROM unnest($1::text[], $2::int8[]) AS t(n, s) WHERE nodes.id = t.n",
         &[&ids, &seqs],
     )
     .await?;
-    tx.execute(
+    exec(
+        tx,
         "SELECT pg_notify($3, n || ' ' || s) FROM unnest($1::text[], $2::int8[]) AS t(n, s)",
         &[&ids, &seqs, &CHANNEL],
     )
     .await?;
     Ok(())
+}
+
+/// Runs a statement prepared once per connection: one round trip instead of two (parse, then
+/// execute) while the group holds its node locks.
+async fn exec(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.execute(&statement, params).await?)
+}
+
+async fn query(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.query(&statement, params).await?)
 }
