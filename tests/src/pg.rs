@@ -493,6 +493,21 @@ impl PgCluster {
     }
 }
 
+impl PgCluster {
+    /// Starts the stopped server again on the same port and data, as after a crash
+    /// (`stop` is an immediate shutdown, so the server recovers from its WAL).
+    pub fn restart(&mut self) -> Result<(), PgError> {
+        if !self.stopped {
+            return Err(PgError::Failed(
+                "the server is running; stop it first".into(),
+            ));
+        }
+        self.start_server()?;
+        self.stopped = false;
+        Ok(())
+    }
+}
+
 impl Drop for PgCluster {
     fn drop(&mut self) {
         if let Err(e) = self.stop() {

@@ -114,3 +114,57 @@ async fn the_fallback_poll_wakes_a_poll_whose_notification_was_lost() {
         "evt_lost"
     );
 }
+
+/// The pid of relay `store`'s LISTEN session, once it has one other than `not`.
+async fn listener_pid(store: &PgStore, not: Option<i32>) -> i32 {
+    let c = store.pool().get().await.unwrap();
+    for _ in 0..200 {
+        let pid: Option<i32> = c
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN relay_events' AND pid IS DISTINCT FROM $1",
+                &[&not],
+            )
+            .await
+            .unwrap()
+            .map(|r| r.get(0));
+        if let Some(pid) = pid {
+            // Past the first scan after (re)connecting, which wakes every node once.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no LISTEN session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_reconnects_after_its_session_is_killed() {
+    let cluster = cluster().await;
+    let a = relay(&cluster).await;
+    let b = relay(&cluster).await;
+    let node = routed_node(&a, "Tajine", "800").await;
+    let channels = Arc::new(NodeChannels::default());
+    let _listener = b.listen(channels.clone(), Duration::from_secs(600));
+    let first = listener_pid(&b, None).await;
+    let c = a.pool().get().await.unwrap();
+    c.execute("SELECT pg_terminate_backend($1)", &[&first])
+        .await
+        .unwrap();
+    let second = listener_pid(&b, Some(first)).await;
+    assert_ne!(first, second);
+    let mut waiter = channels.wait(&node);
+    let started = Instant::now();
+    a.ingest(IngestBatch {
+        events: vec![message("800", "after-reconnect")],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(tokio::time::timeout(Duration::from_secs(5), waiter.woken())
+        .await
+        .expect("not woken after the listener reconnected"),);
+    println!(
+        "woken {:?} after the ingest, on the reconnected listener",
+        started.elapsed()
+    );
+}
