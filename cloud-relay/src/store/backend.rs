@@ -1,6 +1,6 @@
 //! One interface over both backends for the path every webhook and long-poll takes: ingest
-//! (with acks), reading a node's log after a cursor, node authentication lookups, health and
-//! the per-node gauges. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
+//! (with acks), reading a node's log after a cursor, node authentication lookups, health,
+//! the per-node gauges and the retention pass. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
 //! answers to the same requests (`tests/it/pg/parity.rs`), so callers need not know which
 //! one they hold. The rest of the relay still takes a `Store` until every part runs on
 //! PostgreSQL (issue 18).
@@ -70,6 +70,17 @@ impl EventStore {
         match self {
             EventStore::Sqlite(s) => s.node_gauges().await,
             EventStore::Postgres(s) => s.node_gauges().await,
+        }
+    }
+
+    /// One retention pass (`store::retention`).
+    pub async fn purge(
+        &self,
+        policy: super::retention::RetentionPolicy,
+    ) -> Result<super::retention::PurgeReport, StoreError> {
+        match self {
+            EventStore::Sqlite(s) => s.purge(policy).await,
+            EventStore::Postgres(s) => s.purge(policy).await,
         }
     }
 

@@ -19,6 +19,7 @@ mod group;
 pub mod listen;
 mod master_key;
 pub mod migrate;
+mod retention;
 mod writer;
 
 pub use connect::PgTarget;

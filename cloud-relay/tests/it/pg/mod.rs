@@ -7,6 +7,7 @@ mod ingest;
 mod master_key;
 mod migrations;
 mod parity;
+mod retention;
 mod sequences;
 mod tls;
 mod wake;
