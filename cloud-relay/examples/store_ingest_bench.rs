@@ -104,7 +104,7 @@ async fn main() {
     let pg = PgStore::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
     let account = format!("bench-{}", ulid::Ulid::new());
     let node = pg.add_node(&account).await.expect("node");
-    pg.add_route(Provider::Wa, &account, &node.id)
+    pg.add_route(Provider::Wa, &account, &node.id, None)
         .await
         .expect("route");
     let pg = EventStore::from(pg);

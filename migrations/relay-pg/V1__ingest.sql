@@ -53,7 +53,10 @@ CREATE TABLE seen_messages (
 );
 CREATE INDEX seen_messages_by_seen_at ON seen_messages(seen_at);
 
+-- `arrival` keeps the order events were parked in (several share one received_at when they
+-- came in one group), the order `route add` hands them to the node in.
 CREATE TABLE unrouted_events (
+    arrival     bigint GENERATED ALWAYS AS IDENTITY,
     id          text PRIMARY KEY,
     provider    text NOT NULL CHECK (provider IN ('wa', 'ig', 'msg')),
     account_id  text NOT NULL,
@@ -61,7 +64,7 @@ CREATE TABLE unrouted_events (
     received_at timestamptz NOT NULL,
     payload     text NOT NULL
 );
-CREATE INDEX unrouted_by_account ON unrouted_events(provider, account_id, received_at);
+CREATE INDEX unrouted_by_account ON unrouted_events(provider, account_id, arrival);
 
 CREATE TABLE security_events (
     id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

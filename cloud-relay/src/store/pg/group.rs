@@ -1,5 +1,5 @@
 //! One group's transaction on PostgreSQL, step by step (the order is the lock order of
-//! `writer.rs`: dedupe keys, then node rows, then customer windows).
+//! `writer.rs`: dedupe keys, then accounts (shared), then node rows, then customer windows).
 
 use super::super::writer::EventFate;
 use super::super::{new_event_id, IngestBatch, IngestOutcome, NewEvent, StoreError};
@@ -96,6 +96,17 @@ async fn read_routes(
         return Ok(HashMap::new());
     }
     let (providers, ids): (Vec<&str>, Vec<&str>) = accounts.iter().copied().unzip();
+    // Shared with every other ingest, exclusive with `route add` for the same account
+    // (`admin.rs`): an event parked for lack of a route cannot be committed just after the
+    // route's parked events were handed over, and stay parked for good.
+    query(
+        tx,
+        "SELECT pg_advisory_xact_lock_shared(k) FROM ( \
+             SELECT DISTINCT hashtextextended(p || ':' || a, 0) AS k \
+             FROM unnest($1::text[], $2::text[]) AS t(p, a) ORDER BY k) AS keys",
+        &[&providers, &ids],
+    )
+    .await?;
     let rows = query(
         tx,
             "SELECT r.provider, r.account_id, r.node_id FROM routes r \

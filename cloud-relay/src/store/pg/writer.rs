@@ -15,8 +15,9 @@
 //!
 //! # Lock order
 //! Every group takes its locks in one global order: dedupe keys (one sorted insert), then
-//! node rows (sorted by id), then customer windows (sorted). Two relays' groups therefore
-//! never wait on each other in a cycle, whatever they carry.
+//! its accounts (shared advisory locks), then node rows (sorted by id), then customer
+//! windows (sorted). `route add` takes its account (exclusive) before its node row. So no
+//! two transactions ever wait on each other in a cycle, whatever they carry.
 //!
 //! # Dedupe
 //! The unique key of `seen_messages` decides, for every relay at once: a key being inserted

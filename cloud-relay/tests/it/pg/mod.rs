@@ -8,6 +8,7 @@ mod master_key;
 mod migrations;
 mod parity;
 mod retention;
+mod routes;
 mod sequences;
 mod tls;
 mod wake;
@@ -55,7 +56,7 @@ pub fn message(account: &str, key: &str) -> NewEvent {
 pub async fn routed_node(store: &PgStore, name: &str, account: &str) -> String {
     let node = store.add_node(name).await.unwrap();
     store
-        .add_route(Provider::Wa, account, &node.id)
+        .add_route(Provider::Wa, account, &node.id, None)
         .await
         .unwrap();
     node.id

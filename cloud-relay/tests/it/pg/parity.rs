@@ -132,7 +132,9 @@ async fn sqlite_and_postgres_answer_the_ingest_path_alike() {
     let mut pg_nodes = HashMap::new();
     for (name, account) in [("Pizzeria", "100"), ("Grill", "200")] {
         let n = pg.add_node(name).await.unwrap();
-        pg.add_route(Provider::Wa, account, &n.id).await.unwrap();
+        pg.add_route(Provider::Wa, account, &n.id, None)
+            .await
+            .unwrap();
         pg_nodes.insert(n.id, name.to_string());
     }
     let on_pg = scenario(EventStore::from(pg), &pg_nodes).await;
