@@ -3,31 +3,29 @@
 
 use super::{cluster, message, relay, routed_node};
 use resto_relay::state::NodeChannels;
-use resto_relay::store::pg::PgStore;
+use resto_relay::store::pg::{Listener, PgStore};
 use resto_relay::store::IngestBatch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Waits until relay `store`'s listener has its LISTEN session, then until its first scan
-/// (which wakes every node once, by design) is over.
-async fn listening(store: &PgStore) {
-    let c = store.pool().get().await.unwrap();
-    for _ in 0..100 {
-        let n: i64 = c
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN relay_events'",
-                &[],
-            )
+/// Starts relay `store`'s listener and waits until its first scan — which wakes every
+/// node once, by design — is over, so that later wake-ups can only come from what a test
+/// does. `probe`: any existing node.
+fn listen_and_settle<'a>(
+    store: &'a PgStore,
+    channels: &'a Arc<NodeChannels>,
+    probe: &'a str,
+    fallback: Duration,
+) -> impl std::future::Future<Output = Listener> + 'a {
+    // Subscribed before the listener starts, so its first scan cannot be missed.
+    let mut first_scan = channels.wait(probe);
+    let listener = store.listen(channels.clone(), fallback);
+    async move {
+        tokio::time::timeout(Duration::from_secs(10), first_scan.woken())
             .await
-            .unwrap()
-            .get(0);
-        if n > 0 {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+            .expect("the listener never made its first scan");
+        listener
     }
-    panic!("the listener never LISTENed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,8 +37,7 @@ async fn a_poll_on_relay_b_is_woken_when_relay_a_stores_its_event() {
     let quiet = routed_node(&a, "Crepes", "500").await;
     let channels = Arc::new(NodeChannels::default());
     // A fallback far longer than the test: only a notification can wake the poll in time.
-    let _listener = b.listen(channels.clone(), Duration::from_secs(600));
-    listening(&b).await;
+    let _listener = listen_and_settle(&b, &channels, &node, Duration::from_secs(600)).await;
 
     let mut latencies = Vec::new();
     for round in 0..10 {
@@ -88,8 +85,7 @@ async fn the_fallback_poll_wakes_a_poll_whose_notification_was_lost() {
     let a = relay(&cluster).await;
     let node = routed_node(&a, "Kebab", "600").await;
     let channels = Arc::new(NodeChannels::default());
-    let _listener = a.listen(channels.clone(), Duration::from_millis(300));
-    listening(&a).await;
+    let _listener = listen_and_settle(&a, &channels, &node, Duration::from_millis(300)).await;
     let mut waiter = channels.wait(&node);
     // An event stored without NOTIFY, as if the notification was lost with a connection.
     let c = a.pool().get().await.unwrap();
@@ -128,8 +124,6 @@ async fn listener_pid(store: &PgStore, not: Option<i32>) -> i32 {
             .unwrap()
             .map(|r| r.get(0));
         if let Some(pid) = pid {
-            // Past the first scan after (re)connecting, which wakes every node once.
-            tokio::time::sleep(Duration::from_millis(300)).await;
             return pid;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -144,14 +138,19 @@ async fn the_listener_reconnects_after_its_session_is_killed() {
     let b = relay(&cluster).await;
     let node = routed_node(&a, "Tajine", "800").await;
     let channels = Arc::new(NodeChannels::default());
-    let _listener = b.listen(channels.clone(), Duration::from_secs(600));
+    let _listener = listen_and_settle(&b, &channels, &node, Duration::from_secs(600)).await;
     let first = listener_pid(&b, None).await;
+    // The scan after reconnecting wakes every node once: wait for it, as at the start.
+    let mut rescan = channels.wait(&node);
     let c = a.pool().get().await.unwrap();
     c.execute("SELECT pg_terminate_backend($1)", &[&first])
         .await
         .unwrap();
     let second = listener_pid(&b, Some(first)).await;
     assert_ne!(first, second);
+    tokio::time::timeout(Duration::from_secs(10), rescan.woken())
+        .await
+        .expect("no scan after reconnecting");
     let mut waiter = channels.wait(&node);
     let started = Instant::now();
     a.ingest(IngestBatch {
