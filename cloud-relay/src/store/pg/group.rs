@@ -30,29 +30,46 @@ pub(super) async fn apply(
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let now: DateTime<Utc> = Utc::now();
-    let fresh = insert_dedupe_keys(&tx, batches, &now).await?;
-    let routes = read_routes(&tx, batches).await?;
+    // Statements that do not wait on each other's answers are pipelined (sent together,
+    // run in the order sent): four round trips a group instead of a dozen, while the
+    // group's node rows are locked.
+    let (fresh, routes) = tokio::try_join!(
+        insert_dedupe_keys(&tx, batches, &now),
+        read_routes(&tx, batches)
+    )?;
     let mut plan = plan(batches, fresh, &routes);
     let before = lock_nodes(&tx, batches, &plan).await?;
     let mut last_seq = before.clone();
-    insert_events(&tx, &mut plan, &mut last_seq, &now).await?;
-    insert_unrouted(&tx, &plan.unrouted, &now).await?;
-    touch_windows(&tx, &plan.touched).await?;
-    // Acks in batch order (a later poll of the group may ack further).
+    let rows = assign_seqs(&mut plan, &mut last_seq)?;
+    tokio::try_join!(
+        insert_events(&tx, &rows, &now),
+        insert_unrouted(&tx, &plan.unrouted, &now),
+        touch_windows(&tx, &plan.touched),
+        apply_acks(&tx, batches, &now),
+        insert_security(&tx, batches, &now),
+        advance_and_notify(&tx, &before, &last_seq),
+    )?;
+    tx.commit().await?;
+    Ok(plan.outcomes)
+}
+
+/// Acks in batch order (a later poll of the group may ack further).
+async fn apply_acks(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+    now: &DateTime<Utc>,
+) -> Result<(), StoreError> {
     for batch in batches {
         if let Some((node, seq)) = &batch.ack {
             exec(
-                &tx,
+                tx,
                 "UPDATE nodes SET acked_seq = GREATEST(acked_seq, LEAST($2, last_seq)), last_seen_at = $3 WHERE id = $1",
-                &[node, &(*seq as i64), &now],
+                &[node, &(*seq as i64), now],
             )
             .await?;
         }
     }
-    insert_security(&tx, batches, &now).await?;
-    advance_and_notify(&tx, &before, &last_seq).await?;
-    tx.commit().await?;
-    Ok(plan.outcomes)
+    Ok(())
 }
 
 /// All the group's dedupe keys in one sorted insert; returns those nobody had seen.
@@ -180,24 +197,22 @@ async fn lock_nodes(
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
-/// Gives the routed events their seqs and inserts them in one statement.
-async fn insert_events(
-    tx: &Transaction<'_>,
-    plan: &mut Plan<'_>,
+/// The routed events with their seqs, as the columns of one insert.
+#[derive(Default)]
+struct EventRows<'a> {
+    nodes: Vec<&'a str>,
+    seqs: Vec<i64>,
+    ids: Vec<String>,
+    kinds: Vec<&'a str>,
+    payloads: Vec<&'a str>,
+}
+
+/// Gives the routed events their seqs, from the locked rows' `last_seq`.
+fn assign_seqs<'a>(
+    plan: &mut Plan<'a>,
     last_seq: &mut HashMap<String, i64>,
-    now: &DateTime<Utc>,
-) -> Result<(), StoreError> {
-    if plan.appends.is_empty() {
-        return Ok(());
-    }
-    let n = plan.appends.len();
-    let (mut nodes, mut seqs, mut ids, mut kinds, mut payloads) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+) -> Result<EventRows<'a>, StoreError> {
+    let mut rows = EventRows::default();
     for (bi, fi, node_id, ev) in &plan.appends {
         let seq = last_seq.get_mut(*node_id).ok_or_else(|| {
             // Its route was read in this transaction, so the node was removed since: Meta
@@ -211,17 +226,28 @@ async fn insert_events(
             node_id: node_id.to_string(),
             seq: *seq as u64,
         };
-        nodes.push(*node_id);
-        seqs.push(*seq);
-        ids.push(new_event_id());
-        kinds.push(ev.kind.as_str());
-        payloads.push(ev.payload.as_str());
+        rows.nodes.push(*node_id);
+        rows.seqs.push(*seq);
+        rows.ids.push(new_event_id());
+        rows.kinds.push(ev.kind.as_str());
+        rows.payloads.push(ev.payload.as_str());
+    }
+    Ok(rows)
+}
+
+async fn insert_events(
+    tx: &Transaction<'_>,
+    rows: &EventRows<'_>,
+    now: &DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if rows.nodes.is_empty() {
+        return Ok(());
     }
     exec(
         tx,
         "INSERT INTO events (node_id, seq, id, kind, received_at, payload) \
          SELECT n, s, i, k, $6, p FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[]) AS t(n, s, i, k, p)",
-        &[&nodes, &seqs, &ids, &kinds, &payloads, now],
+        &[&rows.nodes, &rows.seqs, &rows.ids, &rows.kinds, &rows.payloads, now],
     )
     .await?;
     Ok(())
