@@ -15,10 +15,7 @@ pub(super) fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
         Backend::Postgres(url) => {
             let target = store::pg::PgTarget::parse(url.expose())?;
             let shown = target.shown();
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let rt = super::runtime()?;
             let applied = rt
                 .block_on(store::pg::migrate::migrate(&target))
                 .with_context(|| format!("cannot migrate {shown}"))?;

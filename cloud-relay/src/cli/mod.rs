@@ -184,22 +184,34 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A runtime for the commands that talk to PostgreSQL (async client).
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}
+
 fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
     RelayConfig::load(cli_config, &ProcessEnv).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
 /// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
-/// `preflight` refuse through the configuration's fatal problems; `migrate` knows both.
+/// `preflight` refuse through the configuration's fatal problems; `migrate`, `node` and
+/// `route` know both.
 fn sqlite_only(command: &Command) -> Option<&'static str> {
     match command {
-        Command::Serve | Command::Demo { .. } | Command::Migrate | Command::Preflight => None,
-        Command::Node(_) => Some("node"),
+        Command::Serve
+        | Command::Demo { .. }
+        | Command::Migrate
+        | Command::Preflight
+        | Command::Node(_)
+        | Command::Route(_) => None,
         Command::Funnel { .. } => Some("funnel"),
         Command::Backup { .. } => Some("backup"),
         Command::Restore { .. } => Some("restore"),
         Command::Dlq(_) => Some("dlq"),
-        Command::Route(_) => Some("route"),
     }
 }
 

@@ -5,8 +5,8 @@
 //!
 //! The PostgreSQL backend is being built in steps; until every part of the relay runs on it,
 //! `serve` (and every command that would quietly use SQLite instead) refuses to start with
-//! the URL set, rather than run half on one database and half on the other. `migrate`
-//! already prepares a PostgreSQL database.
+//! the URL set, rather than run half on one database and half on the other. `migrate`,
+//! `node` and `route` already work on PostgreSQL.
 
 use super::env::EnvSource;
 use super::RelayConfig;
@@ -25,10 +25,10 @@ pub enum Backend {
 /// Why a relay with `RELAY_DATABASE_URL` set does not serve yet; said by `serve`,
 /// `preflight` and the commands that only know SQLite.
 pub const POSTGRES_NOT_READY: &str = "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
-     ingest, reading, acks and cross-relay wake-ups are built, but routes and nodes administration, \
-     the outbox and Graph sending, payments, media, away notices, retention and metrics still run on \
-     SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
-     `resto-relay migrate` already prepares the PostgreSQL database.";
+     ingest, reading, acks, cross-relay wake-ups, retention, nodes and routes are built, but the \
+     outbox and Graph sending, the dead-letter queue, payments, media, away notices, housekeeping, \
+     metrics and backups still run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on \
+     SQLite in RELAY_DATA_DIR; `resto-relay migrate`, `node` and `route` already work on PostgreSQL.";
 
 impl RelayConfig {
     pub(super) fn apply_database_env(&mut self, env: &dyn EnvSource, problems: &mut Vec<String>) {
@@ -89,8 +89,8 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("hunter2"));
         let problems = cfg.fatal_problems().join("\n");
         assert!(problems.contains("cannot serve from yet"), "{problems}");
-        let refused = cfg.require_sqlite("route add").unwrap_err();
-        assert!(refused.contains("resto-relay route add"), "{refused}");
+        let refused = cfg.require_sqlite("dlq").unwrap_err();
+        assert!(refused.contains("resto-relay dlq"), "{refused}");
         assert!(refused.contains("Unset RELAY_DATABASE_URL"), "{refused}");
     }
 

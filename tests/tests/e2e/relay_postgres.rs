@@ -1,6 +1,7 @@
 //! `RELAY_DATABASE_URL` on the real program, against a throwaway PostgreSQL cluster:
-//! `migrate` prepares the database (idempotent), while `serve` and the SQLite-only commands
-//! refuse to start rather than run half on PostgreSQL (issue 18 is built in steps).
+//! `migrate` prepares the database (idempotent), `node` and `route` work on it (guarded by
+//! the master-key fingerprint), while `serve` and the SQLite-only commands refuse to start
+//! rather than run half on PostgreSQL (issue 18 is built in steps).
 
 use resto_e2e::pg::PgCluster;
 use resto_e2e::{program, temp_dir, APP_SECRET};
@@ -18,7 +19,7 @@ fn relay(dir: &std::path::Path, url: &str, args: &[&str]) -> Output {
 }
 
 #[test]
-fn migrate_prepares_postgres_and_serve_refuses_until_the_backend_is_complete() {
+fn migrate_node_and_route_work_on_postgres_and_serve_refuses_until_the_backend_is_complete() {
     let cluster = PgCluster::start().unwrap_or_else(|e| panic!("{e}"));
     let url = cluster.create_database("relay").unwrap();
     let dir = temp_dir("relay-pg");
@@ -44,7 +45,57 @@ fn migrate_prepares_postgres_and_serve_refuses_until_the_backend_is_complete() {
         "1"
     );
 
-    for args in [&["serve"][..], &["node", "add", "Pizzeria"], &["preflight"]] {
+    // Nodes and routes work on PostgreSQL; the node secret is derived from this relay's
+    // master.key, which the database now records as the deployment's.
+    let added = relay(&dir, &url, &["node", "add", "Pizzeria", "--json"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let added: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    let node = added["node_id"].as_str().unwrap();
+    assert_eq!(added["node_secret"].as_str().unwrap().len(), 64);
+    let route = relay(
+        &dir,
+        &url,
+        &[
+            "route",
+            "add",
+            "--provider",
+            "wa",
+            "--account",
+            "100",
+            "--node",
+            node,
+        ],
+    );
+    assert!(
+        route.status.success(),
+        "{}",
+        String::from_utf8_lossy(&route.stderr)
+    );
+    let routes = relay(&dir, &url, &["route", "list", "--json"]);
+    let routes: serde_json::Value = serde_json::from_slice(&routes.stdout).unwrap();
+    assert_eq!(routes[0]["node_id"], node);
+    assert_eq!(routes[0]["account_id"], "100");
+    let nodes = relay(&dir, &url, &["node", "list", "--json"]);
+    let nodes: serde_json::Value = serde_json::from_slice(&nodes.stdout).unwrap();
+    assert_eq!(
+        (nodes[0]["name"].as_str(), nodes[0]["routes"].as_u64()),
+        (Some("Pizzeria"), Some(1))
+    );
+
+    // A second relay with another master.key cannot enroll devices into this deployment.
+    let other = temp_dir("relay-pg-other");
+    let refused = relay(&other, &url, &["node", "add", "Grill"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(err.contains("same master.key"), "{err}");
+    let count = cluster.psql("relay", "SELECT count(*) FROM nodes").unwrap();
+    assert_eq!(count, "1");
+
+    for args in [&["serve"][..], &["preflight"], &["dlq", "list"]] {
         let out = relay(&dir, &url, args);
         let err = String::from_utf8_lossy(&out.stderr).to_string()
             + &String::from_utf8_lossy(&out.stdout);

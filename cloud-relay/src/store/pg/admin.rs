@@ -187,4 +187,22 @@ impl PgStore {
             replaced,
         })
     }
+
+    /// The WhatsApp template late notices go as (`store::window::set_template`); false when
+    /// the account has no route.
+    pub async fn set_template(
+        &self,
+        provider: Provider,
+        account_id: &str,
+        template: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let client = self.pool().get().await?;
+        let n = client
+            .execute(
+                "UPDATE routes SET window_template = $3 WHERE provider = $1 AND account_id = $2",
+                &[&provider.as_str(), &account_id.trim(), &template],
+            )
+            .await?;
+        Ok(n == 1)
+    }
 }
