@@ -130,7 +130,7 @@ impl PgStore {
         .await?;
         let Some(node) = tx
             .query_opt(
-                "SELECT last_seq FROM nodes WHERE id = $1 FOR UPDATE",
+                "SELECT last_seq FROM nodes WHERE id = $1 FOR NO KEY UPDATE",
                 &[&node_id],
             )
             .await?

@@ -190,7 +190,7 @@ async fn lock_nodes(
     let ids: Vec<&str> = nodes.into_iter().collect();
     let rows = query(
         tx,
-        "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &[&ids],
     )
     .await?;

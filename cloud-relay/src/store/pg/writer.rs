@@ -4,7 +4,7 @@
 //!
 //! # Sequences across relays
 //! Several relays append to the same node's log. Each transaction that appends to (or acks)
-//! a node first locks the node's row (`SELECT … FOR UPDATE`), takes its seqs from
+//! a node first locks the node's row (`SELECT … FOR NO KEY UPDATE`), takes its seqs from
 //! `nodes.last_seq`, writes the events and the new `last_seq`, and keeps the lock until it
 //! commits. So transactions that append to one node run one after the other: the next
 //! one reads `last_seq` only after the previous one committed (READ COMMITTED re-reads a row
@@ -18,6 +18,10 @@
 //! its accounts (shared advisory locks), then node rows (sorted by id), then customer
 //! windows (sorted). `route add` takes its account (exclusive) before its node row. So no
 //! two transactions ever wait on each other in a cycle, whatever they carry.
+//!
+//! `NO KEY UPDATE` rather than `UPDATE`: it excludes every other appender just the same,
+//! but not the key-share locks that foreign-key checks of rows referring to the node take
+//! (an outbox item, a route), which would otherwise queue behind the node's appends.
 //!
 //! # Dedupe
 //! The unique key of `seen_messages` decides, for every relay at once: a key being inserted
