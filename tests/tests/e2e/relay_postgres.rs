@@ -38,11 +38,18 @@ fn migrate_node_and_route_work_on_postgres_and_serve_refuses_until_the_backend_i
     );
     let again = relay(&dir, &url, &["migrate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("schema is up to date"));
+    let shipped = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/relay-pg"
+    ))
+    .unwrap()
+    .count();
     assert_eq!(
         cluster
             .psql("relay", "SELECT count(*) FROM refinery_schema_history")
             .unwrap(),
-        "1"
+        shipped.to_string(),
+        "every migration applied once"
     );
 
     // Nodes and routes work on PostgreSQL; the node secret is derived from this relay's

@@ -11,12 +11,22 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
+/// An event waiting for its seq: where its fate goes (batch, index) and what it is.
+struct Append<'a> {
+    batch: usize,
+    fate: usize,
+    node_id: &'a str,
+    kind: &'a str,
+    payload: &'a str,
+}
+
 /// What the group will write, decided from the dedupe keys and routes.
 #[derive(Default)]
 struct Plan<'a> {
     outcomes: Vec<IngestOutcome>,
-    /// Routed new events: (batch, fate index, node, event), in group order.
-    appends: Vec<(usize, usize, &'a str, &'a NewEvent)>,
+    /// Events to append, in group order: routed new events, then the status events of the
+    /// batch's outbox changes.
+    appends: Vec<Append<'a>>,
     unrouted: Vec<&'a NewEvent>,
     /// New customer messages, for the customer windows.
     touched: Vec<&'a NewEvent>,
@@ -41,6 +51,11 @@ pub(super) async fn apply(
     let before = lock_nodes(&tx, batches, &plan).await?;
     let mut last_seq = before.clone();
     let rows = assign_seqs(&mut plan, &mut last_seq)?;
+    // After the node rows, before the customer windows (the lock order).
+    let outbox_new = super::outbox::apply(&tx, batches, &now).await?;
+    for (outcome, new) in plan.outcomes.iter_mut().zip(outbox_new) {
+        outcome.outbox_new = new;
+    }
     tokio::try_join!(
         insert_events(&tx, &rows, &now),
         insert_unrouted(&tx, &plan.unrouted, &now),
@@ -158,13 +173,30 @@ fn plan<'a>(
             }
             let route = (ev.provider.as_str().to_string(), ev.account_id.clone());
             match routes.get(&route) {
-                Some(node_id) => plan
-                    .appends
-                    .push((bi, outcome.fates.len(), node_id.as_str(), ev)),
+                Some(node_id) => plan.appends.push(Append {
+                    batch: bi,
+                    fate: outcome.fates.len(),
+                    node_id,
+                    kind: ev.kind.as_str(),
+                    payload: &ev.payload,
+                }),
                 None => plan.unrouted.push(ev),
             }
-            // Routed ones are replaced by their seq in `insert_events`.
+            // Routed ones are replaced by their seq in `assign_seqs`.
             outcome.fates.push(EventFate::Unrouted);
+        }
+        // As on SQLite: the sender's outcome reaches the node as a `message_status` event.
+        for u in &batch.outbox_updates {
+            if let Some(payload) = &u.status_event {
+                plan.appends.push(Append {
+                    batch: bi,
+                    fate: outcome.fates.len(),
+                    node_id: &u.node_id,
+                    kind: EventKind::MessageStatus.as_str(),
+                    payload,
+                });
+                outcome.fates.push(EventFate::Unrouted);
+            }
         }
         plan.outcomes.push(outcome);
     }
@@ -177,7 +209,7 @@ async fn lock_nodes(
     batches: &[&IngestBatch],
     plan: &Plan<'_>,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let mut nodes: BTreeSet<&str> = plan.appends.iter().map(|a| a.2).collect();
+    let mut nodes: BTreeSet<&str> = plan.appends.iter().map(|a| a.node_id).collect();
     nodes.extend(
         batches
             .iter()
@@ -213,8 +245,9 @@ fn assign_seqs<'a>(
     last_seq: &mut HashMap<String, i64>,
 ) -> Result<EventRows<'a>, StoreError> {
     let mut rows = EventRows::default();
-    for (bi, fi, node_id, ev) in &plan.appends {
-        let seq = last_seq.get_mut(*node_id).ok_or_else(|| {
+    for a in &plan.appends {
+        let node_id = a.node_id;
+        let seq = last_seq.get_mut(node_id).ok_or_else(|| {
             // Its route was read in this transaction, so the node was removed since: Meta
             // retries, and the retry finds no route.
             StoreError::Invalid(format!(
@@ -222,15 +255,15 @@ fn assign_seqs<'a>(
             ))
         })?;
         *seq += 1;
-        plan.outcomes[*bi].fates[*fi] = EventFate::Appended {
+        plan.outcomes[a.batch].fates[a.fate] = EventFate::Appended {
             node_id: node_id.to_string(),
             seq: *seq as u64,
         };
-        rows.nodes.push(*node_id);
+        rows.nodes.push(node_id);
         rows.seqs.push(*seq);
         rows.ids.push(new_event_id());
-        rows.kinds.push(ev.kind.as_str());
-        rows.payloads.push(ev.payload.as_str());
+        rows.kinds.push(a.kind);
+        rows.payloads.push(a.payload);
     }
     Ok(rows)
 }

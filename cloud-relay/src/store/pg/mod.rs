@@ -19,6 +19,7 @@ mod group;
 pub mod listen;
 mod master_key;
 pub mod migrate;
+mod outbox;
 mod retention;
 mod writer;
 

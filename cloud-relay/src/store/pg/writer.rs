@@ -15,8 +15,8 @@
 //!
 //! # Lock order
 //! Every group takes its locks in one global order: dedupe keys (one sorted insert), then
-//! its accounts (shared advisory locks), then node rows (sorted by id), then customer
-//! windows (sorted). `route add` takes its account (exclusive) before its node row. So no
+//! its accounts (shared advisory locks), then node rows (sorted by id), then the customers
+//! of outbox items (advisory, sorted; `outbox.rs`), then customer windows (sorted). `route add` takes its account (exclusive) before its node row. So no
 //! two transactions ever wait on each other in a cycle, whatever they carry.
 //!
 //! `NO KEY UPDATE` rather than `UPDATE`: it excludes every other appender just the same,
@@ -68,9 +68,6 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
 /// The parts of a batch this backend does not store yet (issue 18 is being built in steps):
 /// refused loudly rather than dropped. `serve` does not start on PostgreSQL until none is left.
 fn unsupported(batch: &IngestBatch) -> Option<&'static str> {
-    if !batch.outbox.is_empty() || !batch.outbox_updates.is_empty() {
-        return Some("outbox items");
-    }
     if batch.events.iter().any(|e| e.away.is_some()) {
         return Some("away notices");
     }

@@ -6,6 +6,7 @@ mod crash;
 mod ingest;
 mod master_key;
 mod migrations;
+mod outbox;
 mod parity;
 mod retention;
 mod routes;
