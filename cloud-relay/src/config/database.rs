@@ -25,8 +25,8 @@ pub enum Backend {
 /// Why a relay with `RELAY_DATABASE_URL` set does not serve yet; said by `serve`,
 /// `preflight` and the commands that only know SQLite.
 pub const POSTGRES_NOT_READY: &str = "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
-     ingest, reading, acks, cross-relay wake-ups, retention, nodes and routes are built, but the \
-     outbox and Graph sending, the dead-letter queue, payments, media, away notices, housekeeping, \
+     ingest, reading, acks, cross-relay wake-ups, retention, nodes, routes and the outbox store are \
+     built, but Graph sending, the dead-letter queue CLI, payments, media, away notices, housekeeping, \
      metrics and backups still run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on \
      SQLite in RELAY_DATA_DIR; `resto-relay migrate`, `node` and `route` already work on PostgreSQL.";
 
