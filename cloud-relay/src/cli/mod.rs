@@ -198,8 +198,8 @@ fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
 
 /// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
 /// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
-/// `preflight` refuse through the configuration's fatal problems; `migrate`, `node` and
-/// `route` know both.
+/// `preflight` refuse through the configuration's fatal problems; `migrate`, `node`,
+/// `route` and `dlq` know both.
 fn sqlite_only(command: &Command) -> Option<&'static str> {
     match command {
         Command::Serve
@@ -207,11 +207,11 @@ fn sqlite_only(command: &Command) -> Option<&'static str> {
         | Command::Migrate
         | Command::Preflight
         | Command::Node(_)
-        | Command::Route(_) => None,
+        | Command::Route(_)
+        | Command::Dlq(_) => None,
         Command::Funnel { .. } => Some("funnel"),
         Command::Backup { .. } => Some("backup"),
         Command::Restore { .. } => Some("restore"),
-        Command::Dlq(_) => Some("dlq"),
     }
 }
 

@@ -6,7 +6,8 @@
 //! The PostgreSQL backend is being built in steps; until every part of the relay runs on it,
 //! `serve` (and every command that would quietly use SQLite instead) refuses to start with
 //! the URL set, rather than run half on one database and half on the other. `migrate`,
-//! `node` and `route` already work on PostgreSQL.
+//! `node`, `route` and `dlq` already work on PostgreSQL; `backup` and `restore` point to
+//! PostgreSQL's own tools.
 
 use super::env::EnvSource;
 use super::RelayConfig;
@@ -26,9 +27,17 @@ pub enum Backend {
 /// `preflight` and the commands that only know SQLite.
 pub const POSTGRES_NOT_READY: &str = "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
      ingest, reading, acks, cross-relay wake-ups, retention, nodes, routes and the outbox store are \
-     built, but Graph sending, the dead-letter queue CLI, payments, media, away notices, housekeeping, \
-     metrics and backups still run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on \
-     SQLite in RELAY_DATA_DIR; `resto-relay migrate`, `node` and `route` already work on PostgreSQL.";
+     built, but Graph sending, payments, media, away notices, housekeeping and metrics still run on \
+     SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
+     `resto-relay migrate`, `node`, `route` and `dlq` already work on PostgreSQL.";
+
+/// `resto-relay backup` and `restore` copy `relay.db`; a PostgreSQL deployment is backed up
+/// with PostgreSQL's own tools.
+pub const POSTGRES_BACKUP: &str = "RELAY_DATABASE_URL selects PostgreSQL: `resto-relay backup` and `restore` \
+     only copy the SQLite relay.db. Back up the PostgreSQL database with its own tools: `pg_dump -Fc` \
+     (a logical copy, restored with pg_restore) or `pg_basebackup` with WAL archiving (point-in-time \
+     recovery; a streaming replica is not a backup). Keep master.key with the backups: it is not in \
+     the database, and every relay of the deployment needs the same one.";
 
 impl RelayConfig {
     pub(super) fn apply_database_env(&mut self, env: &dyn EnvSource, problems: &mut Vec<String>) {
@@ -62,6 +71,9 @@ impl RelayConfig {
     pub fn require_sqlite(&self, command: &str) -> Result<PathBuf, String> {
         match self.backend() {
             Backend::Sqlite(path) => Ok(path),
+            Backend::Postgres(_) if matches!(command, "backup" | "restore") => {
+                Err(POSTGRES_BACKUP.to_string())
+            }
             Backend::Postgres(_) => Err(format!("`resto-relay {command}`: {POSTGRES_NOT_READY}")),
         }
     }
@@ -89,8 +101,13 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("hunter2"));
         let problems = cfg.fatal_problems().join("\n");
         assert!(problems.contains("cannot serve from yet"), "{problems}");
-        let refused = cfg.require_sqlite("dlq").unwrap_err();
-        assert!(refused.contains("resto-relay dlq"), "{refused}");
+        let refused = cfg.require_sqlite("funnel").unwrap_err();
+        assert!(refused.contains("resto-relay funnel"), "{refused}");
+        let backup = cfg.require_sqlite("backup").unwrap_err();
+        assert!(
+            backup.contains("pg_dump") && backup.contains("master.key"),
+            "{backup}"
+        );
         assert!(refused.contains("Unset RELAY_DATABASE_URL"), "{refused}");
     }
 

@@ -20,7 +20,7 @@ mod read_receipts;
 mod tests;
 
 pub use away::{AwayConfig, AwayRoute, NoticeLang};
-pub use database::{Backend, POSTGRES_NOT_READY};
+pub use database::{Backend, POSTGRES_BACKUP, POSTGRES_NOT_READY};
 pub use env::{EnvSource, ProcessEnv};
 pub use maintenance::{BackupConfig, RetentionConfig};
 pub use media::MediaConfig;

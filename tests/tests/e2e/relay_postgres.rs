@@ -1,7 +1,8 @@
 //! `RELAY_DATABASE_URL` on the real program, against a throwaway PostgreSQL cluster:
-//! `migrate` prepares the database (idempotent), `node` and `route` work on it (guarded by
-//! the master-key fingerprint), while `serve` and the SQLite-only commands refuse to start
-//! rather than run half on PostgreSQL (issue 18 is built in steps).
+//! `migrate` prepares the database (idempotent), `node`, `route` and `dlq` work on it (`node
+//! add` guarded by the master-key fingerprint), `backup` points to PostgreSQL's tools, while
+//! `serve` and the SQLite-only commands refuse to start rather than run half on PostgreSQL
+//! (issue 18 is built in steps).
 
 use resto_e2e::pg::PgCluster;
 use resto_e2e::{program, temp_dir, APP_SECRET};
@@ -19,7 +20,7 @@ fn relay(dir: &std::path::Path, url: &str, args: &[&str]) -> Output {
 }
 
 #[test]
-fn migrate_node_and_route_work_on_postgres_and_serve_refuses_until_the_backend_is_complete() {
+fn admin_commands_work_on_postgres_and_serve_refuses_until_the_backend_is_complete() {
     let cluster = PgCluster::start().unwrap_or_else(|e| panic!("{e}"));
     let url = cluster.create_database("relay").unwrap();
     let dir = temp_dir("relay-pg");
@@ -102,7 +103,23 @@ fn migrate_node_and_route_work_on_postgres_and_serve_refuses_until_the_backend_i
     let count = cluster.psql("relay", "SELECT count(*) FROM nodes").unwrap();
     assert_eq!(count, "1");
 
-    for args in [&["serve"][..], &["preflight"], &["dlq", "list"]] {
+    let dlq = relay(&dir, &url, &["dlq", "list"]);
+    assert!(
+        dlq.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dlq.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dlq.stdout).contains("dead-letter queue is empty"));
+    // Backups of a PostgreSQL deployment are PostgreSQL's own, and the CLI says so.
+    let backup = relay(&dir, &url, &["backup"]);
+    let said = String::from_utf8_lossy(&backup.stderr);
+    assert!(!backup.status.success());
+    assert!(
+        said.contains("pg_dump") && said.contains("pg_basebackup"),
+        "{said}"
+    );
+
+    for args in [&["serve"][..], &["preflight"], &["funnel"]] {
         let out = relay(&dir, &url, args);
         let err = String::from_utf8_lossy(&out.stderr).to_string()
             + &String::from_utf8_lossy(&out.stdout);
