@@ -1,6 +1,6 @@
 //! One interface over both backends for the path every webhook and long-poll takes: ingest
 //! (with acks), reading a node's log after a cursor, node authentication lookups, health,
-//! the per-node gauges and the retention pass. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
+//! the per-node gauges, the retention pass and housekeeping. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
 //! answers to the same requests (`tests/it/pg/parity.rs`), so callers need not know which
 //! one they hold. The rest of the relay still takes a `Store` until every part runs on
 //! PostgreSQL (issue 18).
@@ -81,6 +81,17 @@ impl EventStore {
         match self {
             EventStore::Sqlite(s) => s.purge(policy).await,
             EventStore::Postgres(s) => s.purge(policy).await,
+        }
+    }
+
+    /// The purges of everything but the event log.
+    pub async fn housekeeping(
+        &self,
+        policy: super::retention::HousekeepingPolicy,
+    ) -> Result<super::retention::HousekeepingReport, StoreError> {
+        match self {
+            EventStore::Sqlite(s) => s.housekeeping(policy).await,
+            EventStore::Postgres(s) => s.housekeeping(policy).await,
         }
     }
 

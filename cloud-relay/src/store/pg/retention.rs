@@ -1,4 +1,4 @@
-//! Retention of the event log on PostgreSQL, with `store::retention`'s policy and report:
+//! Retention on PostgreSQL, with `store::retention`'s policies and reports. The event log:
 //! acknowledged events go after a grace period; unacknowledged ones are kept `keep_unacked`
 //! and counted (reported loudly) if they expire unread; dedupe keys outlive Meta's 7 days of
 //! retries. `nodes.last_seq` is never touched, so purged seqs are never handed out again.
@@ -6,7 +6,9 @@
 //! Several relays may purge at once: the deletes are idempotent, and a second relay finds
 //! nothing left (an event expired unread is reported by the relay that deleted it).
 
-use super::super::retention::{PurgeReport, RetentionPolicy};
+use super::super::retention::{
+    HousekeepingPolicy, HousekeepingReport, PurgeReport, RetentionPolicy,
+};
 use super::super::StoreError;
 use super::PgStore;
 use chrono::{DateTime, Utc};
@@ -57,5 +59,29 @@ impl PgStore {
             )
             .await?;
         Ok(report)
+    }
+
+    /// The scheduled purges of everything but the event log (`store::retention::housekeeping`):
+    /// old security events and old sent replies; dead letters stay until retried.
+    pub async fn housekeeping(
+        &self,
+        policy: HousekeepingPolicy,
+    ) -> Result<HousekeepingReport, StoreError> {
+        let now = Utc::now();
+        let client = self.pool().get().await?;
+        Ok(HousekeepingReport {
+            security_events: client
+                .execute(
+                    "DELETE FROM security_events WHERE at < $1",
+                    &[&(now - policy.security_events)],
+                )
+                .await?,
+            sent_outbox: client
+                .execute(
+                    "DELETE FROM outbox_items WHERE state = 'sent' AND received_at < $1",
+                    &[&(now - policy.sent_outbox)],
+                )
+                .await?,
+        })
     }
 }

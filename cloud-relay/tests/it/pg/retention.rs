@@ -74,4 +74,23 @@ async fn purge_keeps_what_it_must_and_seqs_are_never_reused() {
             EventFate::Duplicate
         ]
     );
+
+    // Housekeeping: old security events and old sent replies go, dead letters stay.
+    c.batch_execute(&format!(
+        "INSERT INTO security_events (type, reason, at) VALUES \
+             ('AUTH_DENY', 'old', now() - interval '100 days'), ('AUTH_DENY', 'new', now()); \
+         INSERT INTO outbox_items (node_id, id, kind, created_at, received_at, payload, state, next_attempt_at, account, recipient) VALUES \
+             ('{node}', 'sent-old', 'send_message', 'x', now() - interval '100 days', '{{}}', 'sent', now(), 'wa:1', 'c'), \
+             ('{node}', 'sent-new', 'send_message', 'x', now(), '{{}}', 'sent', now(), 'wa:1', 'c'), \
+             ('{node}', 'dead-old', 'send_message', 'x', now() - interval '100 days', '{{}}', 'dead', now(), 'wa:1', 'c');"
+    ))
+    .await
+    .unwrap();
+    let policy = resto_relay::store::retention::HousekeepingPolicy {
+        security_events: chrono::Duration::days(90),
+        sent_outbox: chrono::Duration::days(30),
+    };
+    let report = a.housekeeping(policy).await.unwrap();
+    assert_eq!((report.security_events, report.sent_outbox), (1, 1));
+    assert_eq!(a.list_dead().await.unwrap().len(), 1, "dead letters stay");
 }
