@@ -25,10 +25,11 @@ pub enum Backend {
 
 /// Why a relay with `RELAY_DATABASE_URL` set does not serve yet; said by `serve`,
 /// `preflight` and the commands that only know SQLite.
-pub const POSTGRES_NOT_READY: &str = "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
-     ingest, reading, acks, cross-relay wake-ups, retention, housekeeping, nodes, routes and the \
-     outbox store are built, but Graph sending, payments, media, away notices and metrics still run \
-     on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
+pub const POSTGRES_NOT_READY: &str =
+    "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
+     ingest, reading, acks, cross-relay wake-ups, away notices, retention, housekeeping, nodes, \
+     routes and the outbox store are built, but Graph sending, payments, media and metrics still \
+     run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
      `resto-relay migrate`, `node`, `route` and `dlq` already work on PostgreSQL.";
 
 /// `resto-relay backup` and `restore` copy `relay.db`; a PostgreSQL deployment is backed up

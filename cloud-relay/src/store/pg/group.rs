@@ -1,8 +1,10 @@
 //! One group's transaction on PostgreSQL, step by step (the order is the lock order of
-//! `writer.rs`: dedupe keys, then accounts (shared), then node rows, then customer windows).
+//! `writer.rs`: dedupe keys, then accounts (shared), then node rows (and the away notices
+//! written under them), then outbox customers, then customer windows).
 
 use super::super::writer::EventFate;
 use super::super::{new_event_id, IngestBatch, IngestOutcome, NewEvent, StoreError};
+use super::away::{Candidate, Presence, Told};
 use super::writer::CHANNEL;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Pool, Transaction};
@@ -18,6 +20,8 @@ struct Append<'a> {
     node_id: &'a str,
     kind: &'a str,
     payload: &'a str,
+    /// The customer message it stores (None for status events), for away notices.
+    event: Option<&'a NewEvent>,
 }
 
 /// What the group will write, decided from the dedupe keys and routes.
@@ -36,6 +40,7 @@ struct Plan<'a> {
 pub(super) async fn apply(
     pool: &Pool,
     batches: &[&IngestBatch],
+    up_since: DateTime<Utc>,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
@@ -48,13 +53,20 @@ pub(super) async fn apply(
         read_routes(&tx, batches)
     )?;
     let mut plan = plan(batches, fresh, &routes);
-    let before = lock_nodes(&tx, batches, &plan).await?;
+    let (before, presence) = lock_nodes(&tx, batches, &plan).await?;
     let mut last_seq = before.clone();
-    let rows = assign_seqs(&mut plan, &mut last_seq)?;
+    let mut rows = assign_seqs(&mut plan, &mut last_seq)?;
     // After the node rows, before the customer windows (the lock order).
-    let outbox_new = super::outbox::apply(&tx, batches, &now).await?;
-    for (outcome, new) in plan.outcomes.iter_mut().zip(outbox_new) {
+    let told = tell_away(&tx, batches, &plan, &rows, presence, up_since, &now).await?;
+    rows.away = rows
+        .ids
+        .iter()
+        .map(|id| told.flagged_events.contains(id))
+        .collect();
+    let outbox_new = super::outbox::apply(&tx, batches, &told.notices, &now).await?;
+    for ((outcome, new), flags) in plan.outcomes.iter_mut().zip(outbox_new).zip(told.flags) {
         outcome.outbox_new = new;
+        outcome.away = flags;
     }
     tokio::try_join!(
         insert_events(&tx, &rows, &now),
@@ -66,6 +78,45 @@ pub(super) async fn apply(
     )?;
     tx.commit().await?;
     Ok(plan.outcomes)
+}
+
+/// Away notices for the stored customer messages whose route wants them (`away.rs`).
+async fn tell_away(
+    tx: &Transaction<'_>,
+    batches: &[&IngestBatch],
+    plan: &Plan<'_>,
+    rows: &EventRows<'_>,
+    presence: HashMap<String, Presence>,
+    up_since: DateTime<Utc>,
+    now: &DateTime<Utc>,
+) -> Result<Told, StoreError> {
+    let candidates: Vec<Candidate> = plan
+        .appends
+        .iter()
+        .zip(&rows.ids)
+        .filter_map(|(a, id)| {
+            let event = a.event?;
+            Some(Candidate {
+                batch: a.batch,
+                node_id: a.node_id,
+                event_id: id,
+                event,
+                notice: event.away.as_ref()?,
+            })
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Told {
+            flags: vec![Vec::new(); batches.len()],
+            notices: vec![Vec::new(); batches.len()],
+            flagged_events: Vec::new(),
+        });
+    }
+    let acks: Vec<Option<&str>> = batches
+        .iter()
+        .map(|b| b.ack.as_ref().map(|(n, _)| n.as_str()))
+        .collect();
+    super::away::tell(tx, &candidates, presence, &acks, up_since, now).await
 }
 
 /// Acks in batch order (a later poll of the group may ack further).
@@ -179,6 +230,7 @@ fn plan<'a>(
                     node_id,
                     kind: ev.kind.as_str(),
                     payload: &ev.payload,
+                    event: Some(ev),
                 }),
                 None => plan.unrouted.push(ev),
             }
@@ -194,6 +246,7 @@ fn plan<'a>(
                     node_id: &u.node_id,
                     kind: EventKind::MessageStatus.as_str(),
                     payload,
+                    event: None,
                 });
                 outcome.fates.push(EventFate::Unrouted);
             }
@@ -203,12 +256,13 @@ fn plan<'a>(
     plan
 }
 
-/// Locks every node row the group appends to or acks, in id order, and reads their seqs.
+/// Locks every node row the group appends to or acks, in id order, and reads their seqs
+/// and presence (for away notices).
 async fn lock_nodes(
     tx: &Transaction<'_>,
     batches: &[&IngestBatch],
     plan: &Plan<'_>,
-) -> Result<HashMap<String, i64>, StoreError> {
+) -> Result<(HashMap<String, i64>, HashMap<String, Presence>), StoreError> {
     let mut nodes: BTreeSet<&str> = plan.appends.iter().map(|a| a.node_id).collect();
     nodes.extend(
         batches
@@ -217,16 +271,21 @@ async fn lock_nodes(
             .map(|(n, _)| n.as_str()),
     );
     if nodes.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), HashMap::new()));
     }
     let ids: Vec<&str> = nodes.into_iter().collect();
     let rows = query(
         tx,
-        "SELECT id, last_seq FROM nodes WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        "SELECT id, last_seq, last_seen_at, created_at FROM nodes WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &[&ids],
     )
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok((
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        rows.iter()
+            .map(|r| (r.get(0), (r.get(2), r.get(3))))
+            .collect(),
+    ))
 }
 
 /// The routed events with their seqs, as the columns of one insert.
@@ -237,6 +296,8 @@ struct EventRows<'a> {
     ids: Vec<String>,
     kinds: Vec<&'a str>,
     payloads: Vec<&'a str>,
+    /// Stored while the node was away, its customer told (`away_notice`).
+    away: Vec<bool>,
 }
 
 /// Gives the routed events their seqs, from the locked rows' `last_seq`.
@@ -278,9 +339,10 @@ async fn insert_events(
     }
     exec(
         tx,
-        "INSERT INTO events (node_id, seq, id, kind, received_at, payload) \
-         SELECT n, s, i, k, $6, p FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[]) AS t(n, s, i, k, p)",
-        &[&rows.nodes, &rows.seqs, &rows.ids, &rows.kinds, &rows.payloads, now],
+        "INSERT INTO events (node_id, seq, id, kind, received_at, payload, away_notice) \
+         SELECT n, s, i, k, $6, p, a FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $7::bool[]) \
+             AS t(n, s, i, k, p, a)",
+        &[&rows.nodes, &rows.seqs, &rows.ids, &rows.kinds, &rows.payloads, now, &rows.away],
     )
     .await?;
     Ok(())

@@ -13,6 +13,7 @@
 //! May import: `security` (the event types it writes), and the rest of `store`.
 
 pub mod admin;
+mod away;
 pub mod connect;
 mod events;
 mod group;

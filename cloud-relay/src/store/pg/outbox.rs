@@ -73,17 +73,19 @@ async fn lock_customers(
     Ok(())
 }
 
-/// The group's outbox work, inside its transaction, batch by batch (items, then changes);
-/// returns each batch's `outbox_new`. Status events of the changes are appended by the
+/// The group's outbox work, inside its transaction, batch by batch (away notices, items,
+/// then changes); returns each batch's `outbox_new`. Status events of the changes are appended by the
 /// caller with the group's other events.
 pub(super) async fn apply(
     tx: &Transaction<'_>,
     batches: &[&IngestBatch],
+    notices: &[Vec<NewOutboxItem>],
     now: &DateTime<Utc>,
 ) -> Result<Vec<Vec<bool>>, StoreError> {
     let mut customers: BTreeSet<Customer> = batches
         .iter()
         .flat_map(|b| &b.outbox)
+        .chain(notices.iter().flatten())
         .map(|i| customer_of(&i.payload))
         .collect();
     let updates: Vec<&OutboxUpdate> = batches.iter().flat_map(|b| &b.outbox_updates).collect();
@@ -107,7 +109,12 @@ pub(super) async fn apply(
     }
     lock_customers(tx, &customers).await?;
     let mut out = Vec::with_capacity(batches.len());
-    for batch in batches {
+    for (bi, batch) in batches.iter().enumerate() {
+        // Away notices first: on SQLite they are queued as their message is stored, before
+        // the batch's own items.
+        for notice in notices.get(bi).into_iter().flatten() {
+            insert(tx, notice, now).await?;
+        }
         let mut new = Vec::with_capacity(batch.outbox.len());
         for item in &batch.outbox {
             new.push(insert(tx, item, now).await?);

@@ -62,13 +62,21 @@ impl PgStore {
     }
 
     /// The scheduled purges of everything but the event log (`store::retention::housekeeping`):
-    /// old security events and old sent replies; dead letters stay until retried.
+    /// old security events, old sent replies and who was told during old outages; dead
+    /// letters stay until retried.
     pub async fn housekeeping(
         &self,
         policy: HousekeepingPolicy,
     ) -> Result<HousekeepingReport, StoreError> {
         let now = Utc::now();
         let client = self.pool().get().await?;
+        // Who was told during an outage is kept as long as the notices themselves.
+        client
+            .execute(
+                "DELETE FROM away_notices WHERE told_at < $1",
+                &[&(now - policy.sent_outbox)],
+            )
+            .await?;
         Ok(HousekeepingReport {
             security_events: client
                 .execute(

@@ -30,6 +30,7 @@
 
 use super::super::{IngestBatch, IngestOutcome, StoreError};
 use super::group;
+use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 
@@ -47,11 +48,13 @@ pub(super) struct Job {
 
 pub(super) fn spawn(pool: Pool) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-    tokio::spawn(run(pool, rx));
+    // No node can have polled this relay while it was down: away counts from here at the
+    // earliest (`away.rs`).
+    tokio::spawn(run(pool, rx, Utc::now()));
     tx
 }
 
-async fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
+async fn run(pool: Pool, mut rx: mpsc::Receiver<Job>, up_since: DateTime<Utc>) {
     let mut jobs = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     while let Some(first) = rx.recv().await {
         jobs.push(first);
@@ -61,37 +64,17 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_group(&pool, &mut jobs).await;
+        commit_group(&pool, std::mem::take(&mut jobs), up_since).await;
     }
 }
 
-/// The parts of a batch this backend does not store yet (issue 18 is being built in steps):
-/// refused loudly rather than dropped. `serve` does not start on PostgreSQL until none is left.
-fn unsupported(batch: &IngestBatch) -> Option<&'static str> {
-    if batch.events.iter().any(|e| e.away.is_some()) {
-        return Some("away notices");
-    }
-    None
-}
-
-async fn commit_group(pool: &Pool, jobs: &mut Vec<Job>) {
-    // Refused parts answer their own request only.
-    let mut ready = Vec::with_capacity(jobs.len());
-    for job in jobs.drain(..) {
-        match unsupported(&job.batch) {
-            Some(what) => {
-                let _ = job.reply.send(Err(StoreError::Invalid(format!(
-                    "{what} are not stored on PostgreSQL yet (issue 18); run the relay on SQLite (unset RELAY_DATABASE_URL)"
-                ))));
-            }
-            None => ready.push(job),
-        }
-    }
-    if ready.is_empty() {
-        return;
-    }
+async fn commit_group(pool: &Pool, ready: Vec<Job>, up_since: DateTime<Utc>) {
     let batches: Vec<&IngestBatch> = ready.iter().map(|j| &j.batch).collect();
-    let results: Vec<Result<IngestOutcome, StoreError>> = match group::apply(pool, &batches).await {
+    let results: Vec<Result<IngestOutcome, StoreError>> = match group::apply(
+        pool, &batches, up_since,
+    )
+    .await
+    {
         Ok(results) => results.into_iter().map(Ok).collect(),
         // One bad request must not fail its neighbours forever (Meta would resend them all
         // together), and a deadlock or lost connection deserves a second try: retry each
@@ -101,7 +84,7 @@ async fn commit_group(pool: &Pool, jobs: &mut Vec<Job>) {
             let mut out = Vec::with_capacity(ready.len());
             for b in &batches {
                 out.push(
-                    group::apply(pool, std::slice::from_ref(b))
+                    group::apply(pool, std::slice::from_ref(b), up_since)
                         .await
                         .and_then(|mut r| {
                             r.pop().ok_or_else(|| StoreError::Invalid("empty".into()))

@@ -117,33 +117,6 @@ async fn ingest_reads_after_a_cursor_acks_and_rejects_duplicates_across_relays_a
     assert!(a.node_auth_info("node_nobody").await.unwrap().is_none());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parts_not_on_postgresql_yet_are_refused_not_dropped() {
-    let cluster = cluster().await;
-    let a = relay(&cluster).await;
-    let node = routed_node(&a, "Pizzeria", "1").await;
-    let mut away = message("1", "away-1");
-    away.away = Some(resto_relay::store::away::AwayNotice {
-        after: chrono::Duration::minutes(10),
-        to: "213555000111".into(),
-        text: "We are closed, your message is saved".into(),
-    });
-    let err = a.ingest(batch(vec![away])).await.unwrap_err();
-    assert!(
-        err.to_string().contains("not stored on PostgreSQL yet"),
-        "{err}"
-    );
-    // Its neighbours in the same group are unaffected, and nothing of it was stored.
-    let ok = a.ingest(batch(vec![message("1", "k")])).await.unwrap();
-    assert_eq!(
-        ok.fates,
-        vec![EventFate::Appended {
-            node_id: node,
-            seq: 1
-        }]
-    );
-}
-
 async fn counts(store: &PgStore) -> (i64, i64, i64, i64) {
     let c = store.pool().get().await.unwrap();
     let row = c

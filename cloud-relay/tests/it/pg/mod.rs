@@ -2,6 +2,7 @@
 //! one per test). Two `PgStore`s on one database stand for two relays: separate pools,
 //! separate group-commit writers, separate LISTEN connections.
 
+mod away;
 mod crash;
 mod ingest;
 mod master_key;

@@ -1,5 +1,5 @@
 //! The same requests through `EventStore` on SQLite and on PostgreSQL give the same answers:
-//! fates, seqs, the events read back, acks and gauges. Node ids differ (fresh ULIDs), so
+//! fates, seqs, away notices, the events read back, acks and gauges. Node ids differ (fresh ULIDs), so
 //! everything is recorded by node name.
 
 use super::{cluster, message, relay};
@@ -7,6 +7,15 @@ use resto_relay::security::{SecurityEvent, SecurityEventType};
 use resto_relay::store::{self, EventFate, EventStore, IngestBatch};
 use resto_sync::Provider;
 use std::collections::HashMap;
+
+fn away(mut m: resto_relay::store::NewEvent) -> resto_relay::store::NewEvent {
+    m.away = Some(resto_relay::store::away::AwayNotice {
+        after: chrono::Duration::seconds(-1),
+        to: "213555000111".into(),
+        text: "saved".into(),
+    });
+    m
+}
 
 /// What a backend answered, node ids replaced by names.
 type Record = Vec<String>;
@@ -51,6 +60,11 @@ async fn scenario(store: EventStore, nodes: &HashMap<String, String>) -> Record 
             ack: Some((id_of("Grill"), 99)),
             ..Default::default()
         },
+        // A customer of a node counted away at once (negative threshold): told, flagged.
+        IngestBatch {
+            events: vec![away(message("100", "k6")), away(message("100", "k7"))],
+            ..Default::default()
+        },
     ];
     for b in batches {
         let out = store.ingest(b).await.unwrap();
@@ -63,6 +77,12 @@ async fn scenario(store: EventStore, nodes: &HashMap<String, String>) -> Record 
             })
             .collect();
         record.push(format!("fates {fates:?}"));
+        let flags: Vec<String> = out
+            .away
+            .iter()
+            .map(|f| format!("{} told now {}", name(&f.node_id), f.notice_queued))
+            .collect();
+        record.push(format!("away {flags:?} outbox {:?}", out.outbox_new));
     }
     for n in ["Pizzeria", "Grill"] {
         for e in store.events_after(&id_of(n), 0, 100).await.unwrap() {
@@ -141,5 +161,9 @@ async fn sqlite_and_postgres_answer_the_ingest_path_alike() {
 
     assert_eq!(on_sqlite, on_pg);
     assert!(on_pg.iter().any(|l| l.contains("Grill#2")), "{on_pg:#?}");
+    assert!(
+        on_pg.iter().any(|l| l.contains("told now true")),
+        "{on_pg:#?}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
