@@ -199,7 +199,7 @@ fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
 /// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
 /// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
 /// `preflight` refuse through the configuration's fatal problems; `migrate`, `node`,
-/// `route` and `dlq` know both.
+/// `route`, `dlq` and `funnel` know both.
 fn sqlite_only(command: &Command) -> Option<&'static str> {
     match command {
         Command::Serve
@@ -208,8 +208,8 @@ fn sqlite_only(command: &Command) -> Option<&'static str> {
         | Command::Preflight
         | Command::Node(_)
         | Command::Route(_)
-        | Command::Dlq(_) => None,
-        Command::Funnel { .. } => Some("funnel"),
+        | Command::Dlq(_)
+        | Command::Funnel { .. } => None,
         Command::Backup { .. } => Some("backup"),
         Command::Restore { .. } => Some("restore"),
     }

@@ -6,7 +6,7 @@
 //! The PostgreSQL backend is being built in steps; until every part of the relay runs on it,
 //! `serve` (and every command that would quietly use SQLite instead) refuses to start with
 //! the URL set, rather than run half on one database and half on the other. `migrate`,
-//! `node`, `route` and `dlq` already work on PostgreSQL; `backup` and `restore` point to
+//! `node`, `route`, `dlq` and `funnel` already work on PostgreSQL; `backup` and `restore` point to
 //! PostgreSQL's own tools.
 
 use super::env::EnvSource;
@@ -30,7 +30,7 @@ pub const POSTGRES_NOT_READY: &str =
      ingest, reading, acks, cross-relay wake-ups, away notices, retention, housekeeping, nodes, \
      routes and the outbox store are built, but Graph sending, payments, media and metrics still \
      run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
-     `resto-relay migrate`, `node`, `route` and `dlq` already work on PostgreSQL.";
+     `resto-relay migrate`, `node`, `route`, `dlq` and `funnel` already work on PostgreSQL.";
 
 /// `resto-relay backup` and `restore` copy `relay.db`; a PostgreSQL deployment is backed up
 /// with PostgreSQL's own tools.
@@ -102,8 +102,10 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("hunter2"));
         let problems = cfg.fatal_problems().join("\n");
         assert!(problems.contains("cannot serve from yet"), "{problems}");
-        let refused = cfg.require_sqlite("funnel").unwrap_err();
-        assert!(refused.contains("resto-relay funnel"), "{refused}");
+        // Every command but backup and restore knows PostgreSQL now; one that did not would
+        // be refused with the reason.
+        let refused = cfg.require_sqlite("a-new-command").unwrap_err();
+        assert!(refused.contains("resto-relay a-new-command"), "{refused}");
         let backup = cfg.require_sqlite("backup").unwrap_err();
         assert!(
             backup.contains("pg_dump") && backup.contains("master.key"),

@@ -1,6 +1,6 @@
 //! One interface over both backends for the path every webhook and long-poll takes: ingest
 //! (with acks), reading a node's log after a cursor, node authentication lookups, health,
-//! the per-node gauges, the retention pass and housekeeping. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
+//! the per-node gauges, the funnel, the retention pass and housekeeping. SQLite (`Store`) and PostgreSQL (`pg::PgStore`) give the same
 //! answers to the same requests (`tests/it/pg/parity.rs`), so callers need not know which
 //! one they hold. The rest of the relay still takes a `Store` until every part runs on
 //! PostgreSQL (issue 18).
@@ -70,6 +70,29 @@ impl EventStore {
         match self {
             EventStore::Sqlite(s) => s.node_gauges().await,
             EventStore::Postgres(s) => s.node_gauges().await,
+        }
+    }
+
+    /// The operator's funnel since `since` (`store::funnel`).
+    pub async fn relay_funnel(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<super::funnel::RelayFunnelRow>, StoreError> {
+        match self {
+            EventStore::Sqlite(s) => {
+                let since = since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                s.read(move |c| Ok(super::funnel::relay_funnel(c, &since)?))
+                    .await
+            }
+            EventStore::Postgres(s) => s.relay_funnel(since).await,
+        }
+    }
+
+    /// Events parked for lack of a route.
+    pub async fn unrouted_count(&self) -> Result<u64, StoreError> {
+        match self {
+            EventStore::Sqlite(s) => s.unrouted_count().await,
+            EventStore::Postgres(s) => s.unrouted_count().await,
         }
     }
 

@@ -1,5 +1,5 @@
 //! `RELAY_DATABASE_URL` on the real program, against a throwaway PostgreSQL cluster:
-//! `migrate` prepares the database (idempotent), `node`, `route` and `dlq` work on it (`node
+//! `migrate` prepares the database (idempotent), `node`, `route`, `dlq` and `funnel` work on it (`node
 //! add` guarded by the master-key fingerprint), `backup` points to PostgreSQL's tools, while
 //! `serve` and the SQLite-only commands refuse to start rather than run half on PostgreSQL
 //! (issue 18 is built in steps).
@@ -119,7 +119,15 @@ fn admin_commands_work_on_postgres_and_serve_refuses_until_the_backend_is_comple
         "{said}"
     );
 
-    for args in [&["serve"][..], &["preflight"], &["funnel"]] {
+    let funnel = relay(&dir, &url, &["funnel", "--json"]);
+    assert!(
+        funnel.status.success(),
+        "{}",
+        String::from_utf8_lossy(&funnel.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&funnel.stdout).trim(), "[]");
+
+    for args in [&["serve"][..], &["preflight"]] {
         let out = relay(&dir, &url, args);
         let err = String::from_utf8_lossy(&out.stderr).to_string()
             + &String::from_utf8_lossy(&out.stdout);

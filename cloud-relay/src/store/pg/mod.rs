@@ -16,6 +16,7 @@ pub mod admin;
 mod away;
 pub mod connect;
 mod events;
+mod funnel;
 mod group;
 pub mod listen;
 mod master_key;

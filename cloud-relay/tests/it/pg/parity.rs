@@ -1,5 +1,5 @@
 //! The same requests through `EventStore` on SQLite and on PostgreSQL give the same answers:
-//! fates, seqs, away notices, the events read back, acks and gauges. Node ids differ (fresh ULIDs), so
+//! fates, seqs, away notices, the events read back, acks, gauges and the funnel. Node ids differ (fresh ULIDs), so
 //! everything is recorded by node name.
 
 use super::{cluster, message, relay};
@@ -124,6 +124,23 @@ async fn scenario(store: EventStore, nodes: &HashMap<String, String>) -> Record 
         "unknown node {:?}",
         store.node_auth_info("node_nobody").await.unwrap()
     ));
+    record.push(format!(
+        "unrouted {}",
+        store.unrouted_count().await.unwrap()
+    ));
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    for r in store.relay_funnel(since).await.unwrap() {
+        record.push(format!(
+            "funnel {} {} {} messages {} senders {} referred {} replies {}",
+            r.node_name,
+            r.day,
+            r.channel,
+            r.messages,
+            r.senders,
+            r.referred_senders,
+            r.replies_sent
+        ));
+    }
     store.health().await.unwrap();
     record
 }
@@ -163,6 +180,10 @@ async fn sqlite_and_postgres_answer_the_ingest_path_alike() {
     assert!(on_pg.iter().any(|l| l.contains("Grill#2")), "{on_pg:#?}");
     assert!(
         on_pg.iter().any(|l| l.contains("told now true")),
+        "{on_pg:#?}"
+    );
+    assert!(
+        on_pg.iter().any(|l| l.starts_with("funnel Pizzeria")),
         "{on_pg:#?}"
     );
     std::fs::remove_dir_all(dir).ok();
