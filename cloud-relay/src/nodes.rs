@@ -72,6 +72,13 @@ impl MasterKey {
             ],
         )
     }
+
+    /// Names the key without revealing it (an HMAC under the key itself): recorded in a
+    /// shared PostgreSQL database so relays with different keys refuse to start
+    /// (`store::pg::PgStore::check_master_key`).
+    pub fn fingerprint(&self) -> String {
+        hmac_sha256_hex(&self.0, &[b"resto-master-key-fingerprint/v1"])
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +97,10 @@ mod tests {
         assert_eq!(k1.node_secret("node_a", 1), k2.node_secret("node_a", 1));
         assert_ne!(k1.node_secret("node_a", 1), k1.node_secret("node_b", 1));
         assert_ne!(k1.node_secret("node_a", 1), k1.node_secret("node_a", 2));
+        assert_eq!(k1.fingerprint(), k2.fingerprint());
+        let other = MasterKey::load_or_create(&dir.join("other.key")).unwrap();
+        assert_ne!(k1.fingerprint(), other.fingerprint());
+        assert!(!k1.fingerprint().contains(&hex::encode(k1.0)));
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -45,6 +45,10 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
 }
 
 pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
+    // Never half on PostgreSQL: every caller validates, this holds even if one forgets.
+    if cfg.database_url.is_some() {
+        anyhow::bail!(crate::config::POSTGRES_NOT_READY);
+    }
     let _log = init_logging(&cfg);
     // Held for the process's life: `restore` refuses to touch a database a relay is using.
     let _lock = resto_ops::lock::DataDirLock::acquire(&cfg.data_dir, "resto-relay")?;

@@ -106,6 +106,13 @@ impl NodeChannels {
     }
 }
 
+/// The PostgreSQL backend wakes polls for events stored by other relays (LISTEN/NOTIFY).
+impl crate::store::pg::AppendSink for NodeChannels {
+    fn appended(&self, node_id: &str, seq: u64) {
+        NodeChannels::appended(self, node_id, seq);
+    }
+}
+
 /// One long-poll's view of its node's channel.
 pub struct PollWaiter {
     _channel: Arc<NodeChannel>,

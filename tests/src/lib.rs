@@ -11,6 +11,7 @@ pub mod fake_graph;
 pub mod fake_media;
 pub mod fake_printer;
 pub mod layout;
+pub mod pg;
 pub mod shop;
 
 use rusqlite::{Connection, OpenFlags};

@@ -1,16 +1,25 @@
-//! `resto-relay funnel`.
+//! `resto-relay funnel`, on SQLite or on PostgreSQL (RELAY_DATABASE_URL).
 
+use crate::config::Backend;
 use crate::store;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run(config: Option<&Path>, days: i64, json: bool) -> anyhow::Result<ExitCode> {
     let cfg = super::load(config)?;
-    store::migrate(&cfg.db_path())?;
-    let conn = store::open_connection(&cfg.db_path())?;
-    let since = (chrono::Utc::now() - chrono::Duration::days(days.max(0)))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let rows = store::funnel::relay_funnel(&conn, &since)?;
+    let since = chrono::Utc::now() - chrono::Duration::days(days.max(0));
+    let rows = match cfg.backend() {
+        Backend::Sqlite(path) => {
+            store::migrate(&path)?;
+            let conn = store::open_connection(&path)?;
+            let since = since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            store::funnel::relay_funnel(&conn, &since)?
+        }
+        Backend::Postgres(url) => super::runtime()?.block_on(async {
+            let db = store::pg::PgStore::open(url.expose()).await?;
+            anyhow::Ok(db.relay_funnel(since).await?)
+        })?,
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else if rows.is_empty() {

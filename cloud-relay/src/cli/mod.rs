@@ -184,12 +184,44 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A runtime for the commands that talk to PostgreSQL (async client).
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}
+
 fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
     RelayConfig::load(cli_config, &ProcessEnv).map_err(|e| anyhow::anyhow!(e))
 }
 
+/// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
+/// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
+/// `preflight` refuse through the configuration's fatal problems; `migrate`, `node`,
+/// `route`, `dlq` and `funnel` know both.
+fn sqlite_only(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Serve
+        | Command::Demo { .. }
+        | Command::Migrate
+        | Command::Preflight
+        | Command::Node(_)
+        | Command::Route(_)
+        | Command::Dlq(_)
+        | Command::Funnel { .. } => None,
+        Command::Backup { .. } => Some("backup"),
+        Command::Restore { .. } => Some("restore"),
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
+    if let Some(name) = sqlite_only(&cli.command) {
+        load(config)?
+            .require_sqlite(name)
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
     match cli.command {
         Command::Serve => serve::run(config),
         Command::Demo {

@@ -1,28 +1,48 @@
-//! `resto-relay node add|list`.
+//! `resto-relay node add|list`, on SQLite or on PostgreSQL (RELAY_DATABASE_URL).
 
 use super::NodeCommand;
+use crate::config::Backend;
 use crate::nodes::MasterKey;
 use crate::store::{self, admin};
-use rusqlite::Connection;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run(config: Option<&Path>, cmd: NodeCommand) -> anyhow::Result<ExitCode> {
     let cfg = super::load(config)?;
-    store::migrate(&cfg.db_path())?;
-    let mut conn = store::open_connection(&cfg.db_path())?;
-    match cmd {
-        NodeCommand::Add { name, json } => {
-            let key = MasterKey::load_or_create(&cfg.master_key_path())?;
-            add(&mut conn, &key, &name, json)?
+    match cfg.backend() {
+        Backend::Sqlite(path) => {
+            store::migrate(&path)?;
+            let mut conn = store::open_connection(&path)?;
+            match cmd {
+                NodeCommand::Add { name, json } => {
+                    let key = MasterKey::load_or_create(&cfg.master_key_path())?;
+                    print_added(&key, &admin::add_node(&mut conn, &name)?, json);
+                }
+                NodeCommand::List { json } => print_list(admin::list_nodes(&conn)?, json)?,
+            }
         }
-        NodeCommand::List { json } => list(&conn, json)?,
+        Backend::Postgres(url) => {
+            let rt = super::runtime()?;
+            rt.block_on(async {
+                let db = store::pg::PgStore::open(url.expose()).await?;
+                match cmd {
+                    NodeCommand::Add { name, json } => {
+                        // The secret printed must be the one every relay of the deployment
+                        // derives: this relay's key must be the database's.
+                        let key = MasterKey::load_or_create(&cfg.master_key_path())?;
+                        db.check_master_key(&key.fingerprint()).await?;
+                        print_added(&key, &db.add_node(&name).await?, json);
+                    }
+                    NodeCommand::List { json } => print_list(db.list_nodes().await?, json)?,
+                }
+                anyhow::Ok(())
+            })?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn add(conn: &mut Connection, key: &MasterKey, name: &str, json: bool) -> anyhow::Result<()> {
-    let node = admin::add_node(conn, name)?;
+fn print_added(key: &MasterKey, node: &admin::NodeRow, json: bool) {
     let secret = key.node_secret(&node.id, node.secret_generation);
     if json {
         println!(
@@ -35,11 +55,9 @@ fn add(conn: &mut Connection, key: &MasterKey, name: &str, json: bool) -> anyhow
         println!("node_secret: {secret}");
         println!("The secret is shown once: write it to the device with `resto-edge enroll --secret-file` (mode 0600).");
     }
-    Ok(())
 }
 
-fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
-    let nodes = admin::list_nodes(conn)?;
+fn print_list(nodes: Vec<admin::NodeRow>, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&nodes)?);
     } else if nodes.is_empty() {

@@ -1,6 +1,8 @@
-//! `resto-relay route add|list`: which node receives which Meta account's messages.
+//! `resto-relay route add|list|template`: which node receives which Meta account's messages,
+//! on SQLite or on PostgreSQL (RELAY_DATABASE_URL).
 
 use super::RouteCommand;
+use crate::config::Backend;
 use crate::store::{self, admin, window};
 use anyhow::{bail, Context};
 use resto_sync::Provider;
@@ -10,8 +12,17 @@ use std::process::ExitCode;
 
 pub(super) fn run(config: Option<&Path>, cmd: RouteCommand) -> anyhow::Result<ExitCode> {
     let cfg = super::load(config)?;
-    store::migrate(&cfg.db_path())?;
-    let mut conn = store::open_connection(&cfg.db_path())?;
+    let db = match cfg.backend() {
+        Backend::Sqlite(path) => {
+            store::migrate(&path)?;
+            Db::Sqlite(store::open_connection(&path)?)
+        }
+        Backend::Postgres(url) => {
+            let rt = super::runtime()?;
+            let store = rt.block_on(store::pg::PgStore::open(url.expose()))?;
+            Db::Postgres(rt, store)
+        }
+    };
     match cmd {
         RouteCommand::Add {
             provider,
@@ -20,23 +31,23 @@ pub(super) fn run(config: Option<&Path>, cmd: RouteCommand) -> anyhow::Result<Ex
             access_token_file,
         } => {
             let token = access_token_file.map(read_token).transpose()?;
-            add(
-                &mut conn,
-                provider.into(),
-                &account,
-                &node,
-                token.as_deref(),
-            )?
+            add(db, provider.into(), &account, &node, token.as_deref())?
         }
-        RouteCommand::List { json } => list(&conn, json)?,
+        RouteCommand::List { json } => list(db, json)?,
         RouteCommand::Template {
             provider,
             account,
             name,
             clear: _,
-        } => template(&conn, provider.into(), &account, name.as_deref())?,
+        } => template(db, provider.into(), &account, name.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The database the command works on.
+enum Db {
+    Sqlite(Connection),
+    Postgres(tokio::runtime::Runtime, store::pg::PgStore),
 }
 
 fn read_token(f: PathBuf) -> anyhow::Result<String> {
@@ -50,13 +61,16 @@ fn read_token(f: PathBuf) -> anyhow::Result<String> {
 }
 
 fn add(
-    conn: &mut Connection,
+    db: Db,
     provider: Provider,
     account: &str,
     node: &str,
     token: Option<&str>,
 ) -> anyhow::Result<()> {
-    let added = admin::add_route(conn, provider, account, node, token)?;
+    let added = match db {
+        Db::Sqlite(mut conn) => admin::add_route(&mut conn, provider, account, node, token)?,
+        Db::Postgres(rt, pg) => rt.block_on(pg.add_route(provider, account, node, token))?,
+    };
     println!(
         "route {} {} -> {}{}{}",
         provider,
@@ -79,12 +93,7 @@ fn add(
     Ok(())
 }
 
-fn template(
-    conn: &Connection,
-    provider: Provider,
-    account: &str,
-    name: Option<&str>,
-) -> anyhow::Result<()> {
+fn template(db: Db, provider: Provider, account: &str, name: Option<&str>) -> anyhow::Result<()> {
     if provider != Provider::Wa && name.is_some() {
         bail!("templates exist only on WhatsApp: Messenger and Instagram allow no message outside the 24-hour window");
     }
@@ -93,7 +102,11 @@ fn template(
             bail!("--name {n:?} is not a template name: use the name shown in WhatsApp Manager (lower case, underscores)");
         }
     }
-    if !window::set_template(conn, provider, account, name)? {
+    let set = match db {
+        Db::Sqlite(conn) => window::set_template(&conn, provider, account, name)?,
+        Db::Postgres(rt, pg) => rt.block_on(pg.set_template(provider, account, name))?,
+    };
+    if !set {
         bail!("no route for {provider} {account}: add it first with `resto-relay route add`");
     }
     match name {
@@ -103,8 +116,11 @@ fn template(
     Ok(())
 }
 
-fn list(conn: &Connection, json: bool) -> anyhow::Result<()> {
-    let routes = admin::list_routes(conn)?;
+fn list(db: Db, json: bool) -> anyhow::Result<()> {
+    let routes = match db {
+        Db::Sqlite(conn) => admin::list_routes(&conn)?,
+        Db::Postgres(rt, pg) => rt.block_on(pg.list_routes())?,
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&routes)?);
     } else if routes.is_empty() {

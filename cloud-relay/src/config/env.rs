@@ -36,6 +36,7 @@ impl RelayConfig {
         // The order is the order problems are listed in.
         let mut problems = Vec::new();
         cfg.apply_server_env(env, &mut problems);
+        cfg.apply_database_env(env, &mut problems);
         cfg.meta.apply_env(env, &mut problems);
         cfg.send.apply_env(env, &mut problems);
         cfg.retention.apply_env(env, &mut problems);

@@ -7,6 +7,7 @@
 //! every other module can depend on it.
 
 mod away;
+mod database;
 mod env;
 #[cfg(test)]
 mod example_file;
@@ -19,6 +20,7 @@ mod read_receipts;
 mod tests;
 
 pub use away::{AwayConfig, AwayRoute, NoticeLang};
+pub use database::{Backend, POSTGRES_BACKUP, POSTGRES_NOT_READY};
 pub use env::{EnvSource, ProcessEnv};
 pub use maintenance::{BackupConfig, RetentionConfig};
 pub use media::MediaConfig;
@@ -78,6 +80,10 @@ pub struct RelayConfig {
     pub media: MediaConfig,
     pub away: AwayConfig,
     pub read_receipts: ReadReceiptsConfig,
+    /// `RELAY_DATABASE_URL` (environment only: it holds a password): PostgreSQL instead of
+    /// SQLite (`database.rs`).
+    #[serde(skip)]
+    pub database_url: Option<Secret>,
 }
 
 impl Default for RelayConfig {
@@ -100,6 +106,7 @@ impl Default for RelayConfig {
             media: MediaConfig::default(),
             away: AwayConfig::default(),
             read_receipts: ReadReceiptsConfig::default(),
+            database_url: None,
         }
     }
 }
@@ -145,6 +152,9 @@ impl RelayConfig {
                  to the App Secret from Meta's App Dashboard (App settings › Basic)"
                     .into(),
             );
+        }
+        if self.database_url.is_some() {
+            problems.push(POSTGRES_NOT_READY.into());
         }
         problems.extend(self.payments.problems());
         problems.extend(self.away.problems());

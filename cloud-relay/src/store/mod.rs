@@ -6,11 +6,13 @@
 
 pub mod admin;
 pub mod away;
+mod backend;
 pub mod dedupe;
 pub mod events;
 pub mod funnel;
 pub mod media;
 pub mod outbox;
+pub mod pg;
 pub mod retention;
 pub mod window;
 mod writer;
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
+pub use backend::EventStore;
 pub use writer::{EventFate, IngestOutcome};
 
 mod embedded {
@@ -51,6 +54,37 @@ pub enum StoreError {
     WriterGone,
     #[error("{0}")]
     Invalid(String),
+    /// From the PostgreSQL backend (`store::pg`): the server's message, with its detail.
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    #[error("no PostgreSQL connection: {0}. Check RELAY_DATABASE_URL and that the server is up.")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error(
+        "this database was first used with another master key (fingerprint {recorded}…, this relay's is {ours}…): \
+         every relay of a deployment must use the same master.key, or no node could authenticate. \
+         Copy master.key from the relay that first used this database."
+    )]
+    MasterKeyMismatch { recorded: String, ours: String },
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // tokio-postgres's own Display says only "db error"; the server's message is inside.
+        // The causes too: "error performing TLS handshake" alone does not say that the
+        // certificate's issuer is unknown.
+        StoreError::Postgres(match e.as_db_error() {
+            Some(db) => db.to_string(),
+            None => {
+                let mut text = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    text.push_str(&format!(": {c}"));
+                    cause = c.source();
+                }
+                text
+            }
+        })
+    }
 }
 
 /// Opens a connection with the pragmas every relay connection needs. `FULL` makes each WAL

@@ -20,7 +20,7 @@ pub struct DueItem {
 }
 
 /// One customer of one channel account: the unit of reply order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Customer {
     /// `wa:<phone_number_id>`, `msg:<page id>`, `ig:<account id>`.
     pub account: String,
