@@ -19,6 +19,17 @@ pub struct NodeRow {
 }
 
 pub fn add_node(conn: &mut Connection, name: &str) -> Result<NodeRow, StoreError> {
+    let (id, name) = new_node(name)?;
+    let now = now_rfc3339();
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO nodes (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![id, name, now],
+    )?;
+    added_node(inserted as u64, id, name, now)
+}
+
+/// A new node's id and its trimmed name, or why the name is refused. Both backends.
+pub(crate) fn new_node(name: &str) -> Result<(String, &str), StoreError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 {
         return Err(StoreError::Invalid(
@@ -29,11 +40,16 @@ pub fn add_node(conn: &mut Connection, name: &str) -> Result<NodeRow, StoreError
         "node_{}",
         ulid::Ulid::new().to_string().to_ascii_lowercase()
     );
-    let now = now_rfc3339();
-    let inserted = conn.execute(
-        "INSERT OR IGNORE INTO nodes (id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![id, name, now],
-    )?;
+    Ok((id, name))
+}
+
+/// The node just inserted, or the "name taken" error when the insert did nothing.
+pub(crate) fn added_node(
+    inserted: u64,
+    id: String,
+    name: &str,
+    created_at: String,
+) -> Result<NodeRow, StoreError> {
     if inserted == 0 {
         return Err(StoreError::Invalid(format!(
             "a node named {name:?} already exists; pick another name or see `resto-relay node list`"
@@ -44,7 +60,7 @@ pub fn add_node(conn: &mut Connection, name: &str) -> Result<NodeRow, StoreError
         name: name.to_string(),
         secret_generation: 1,
         last_seq: 0,
-        created_at: now,
+        created_at,
         last_seen_at: None,
         routes: 0,
     })

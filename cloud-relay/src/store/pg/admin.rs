@@ -7,7 +7,7 @@
 //! route exists. So `add_route` takes the account's advisory lock exclusively, and every
 //! ingest takes the accounts it routes shared before reading routes (`group.rs`).
 
-use super::super::admin::{NodeRow, RouteAdded, RouteRow};
+use super::super::admin::{added_node, new_node, NodeRow, RouteAdded, RouteRow};
 use super::super::StoreError;
 use super::writer::CHANNEL;
 use super::PgStore;
@@ -20,16 +20,7 @@ fn shown(t: DateTime<Utc>) -> String {
 
 impl PgStore {
     pub async fn add_node(&self, name: &str) -> Result<NodeRow, StoreError> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(StoreError::Invalid(
-                "a node name must be 1 to 100 characters, e.g. the restaurant's name".into(),
-            ));
-        }
-        let id = format!(
-            "node_{}",
-            ulid::Ulid::new().to_string().to_ascii_lowercase()
-        );
+        let (id, name) = new_node(name)?;
         let now = Utc::now();
         let client = self.pool().get().await?;
         let inserted = client
@@ -38,20 +29,7 @@ impl PgStore {
                 &[&id, &name, &now],
             )
             .await?;
-        if inserted == 0 {
-            return Err(StoreError::Invalid(format!(
-                "a node named {name:?} already exists; pick another name or see `resto-relay node list`"
-            )));
-        }
-        Ok(NodeRow {
-            id,
-            name: name.to_string(),
-            secret_generation: 1,
-            last_seq: 0,
-            created_at: shown(now),
-            last_seen_at: None,
-            routes: 0,
-        })
+        added_node(inserted, id, name, shown(now))
     }
 
     pub async fn list_nodes(&self) -> Result<Vec<NodeRow>, StoreError> {
