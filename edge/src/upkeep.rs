@@ -65,6 +65,7 @@ pub async fn retention_job(db: Db, settings: RetentionSettings) {
                         message_statuses = r.message_statuses,
                         inbound_messages = r.inbound_messages,
                         media_files = r.media_files.len(),
+                        printed_tickets = r.printed_tickets,
                         "retention pass"
                     )
                 }

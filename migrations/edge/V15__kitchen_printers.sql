@@ -33,6 +33,8 @@ CREATE TABLE print_jobs (
 -- The worker's scan: a printer's waiting jobs, oldest first.
 CREATE INDEX print_jobs_waiting ON print_jobs(printer_id, id) WHERE status = 'waiting';
 CREATE INDEX print_jobs_by_order ON print_jobs(order_id);
+-- Retention: printed tickets are forgotten after 30 days (store::retention).
+CREATE INDEX print_jobs_printed ON print_jobs(printed_at) WHERE status = 'printed';
 
 -- What staff typed for the kitchen when entering the order ("sans oignons"), printed on its
 -- tickets.

@@ -1,6 +1,7 @@
 //! Retention of the edge's high-churn tables. Orders, customers, conversations and the menu
 //! are the restaurant's records and are never purged here. Delivered outbox rows need no
-//! purge: they are deleted the moment the relay accepts them. Expired console sessions go too. Each DELETE walks an index on
+//! purge: they are deleted the moment the relay accepts them. Expired console sessions go too,
+//! and kitchen tickets printed more than [`PRINTED_TICKETS_KEPT_DAYS`] ago. Each DELETE walks an index on
 //! its timestamp (see the `EXPLAIN QUERY PLAN` test).
 
 use super::fmt_ts;
@@ -32,6 +33,7 @@ pub struct PurgeReport {
     pub message_statuses: u64,
     pub inbound_messages: u64,
     pub expired_sessions: u64,
+    pub printed_tickets: u64,
     /// Media files whose rows were forgotten: the caller deletes them.
     pub media_files: Vec<String>,
 }
@@ -41,6 +43,11 @@ pub const PURGE_MESSAGE_STATUSES: &str = "DELETE FROM message_statuses WHERE at 
 pub const PURGE_INBOUND_MESSAGES: &str = "DELETE FROM inbound_messages WHERE received_at < ?1";
 /// Console sessions past their expiry can never be used again.
 pub const PURGE_EXPIRED_SESSIONS: &str = "DELETE FROM staff_sessions WHERE expires_at < ?1";
+/// A printed ticket's row only matters while its order may still be cancelled or changed
+/// (a reprint is a new row).
+pub const PRINTED_TICKETS_KEPT_DAYS: i64 = 30;
+pub const PURGE_PRINTED_TICKETS: &str =
+    "DELETE FROM print_jobs WHERE status = 'printed' AND printed_at < ?1";
 
 /// One pass; each table in its own statement so the apply loop waits at most one DELETE.
 pub fn purge(
@@ -62,6 +69,10 @@ pub fn purge(
             params![fmt_ts(now - p.inbound_messages)],
         )? as u64,
         expired_sessions: c.execute(PURGE_EXPIRED_SESSIONS, params![fmt_ts(now)])? as u64,
+        printed_tickets: c.execute(
+            PURGE_PRINTED_TICKETS,
+            params![fmt_ts(now - Duration::days(PRINTED_TICKETS_KEPT_DAYS))],
+        )? as u64,
         media_files: super::media::forget_before(c, &fmt_ts(now - p.media))?,
     })
 }
@@ -105,6 +116,19 @@ mod tests {
             )
             .unwrap();
         }
+        c.execute(
+            "INSERT INTO printers (id, name, address, width_mm, lang, created_at) VALUES (1, 'cuisine', '10.0.0.9:9100', 80, 'fr', 'now')",
+            [],
+        )
+        .unwrap();
+        for (status, at) in [("printed", &old), ("printed", &new), ("waiting", &old)] {
+            c.execute(
+                "INSERT INTO print_jobs (printer_id, kind, status, next_attempt_at, created_at, printed_at) \
+                 VALUES (1, 'order', ?1, ?2, ?2, CASE WHEN ?1 = 'printed' THEN ?2 END)",
+                params![status, at],
+            )
+            .unwrap();
+        }
         let policy = RetentionPolicy {
             applied_events: Duration::days(14),
             message_statuses: Duration::days(30),
@@ -119,6 +143,7 @@ mod tests {
                 message_statuses: 1,
                 inbound_messages: 1,
                 expired_sessions: 1,
+                printed_tickets: 1,
                 media_files: Vec::new(),
             }
         );
@@ -130,6 +155,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(left, "e2");
+        let tickets: i64 = c
+            .query_row("SELECT count(*) FROM print_jobs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tickets, 2, "a waiting ticket is never purged, however old");
         std::fs::remove_dir_all(dir).ok();
     }
 }

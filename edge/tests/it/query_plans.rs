@@ -31,6 +31,10 @@ fn purges_and_hot_queries_of_the_edge_use_indexes() {
         retention::PURGE_MESSAGE_STATUSES,
         retention::PURGE_INBOUND_MESSAGES,
         retention::PURGE_EXPIRED_SESSIONS,
+        retention::PURGE_PRINTED_TICKETS,
+        // The printer worker's look at its queue, twice a second per printer.
+        "SELECT id, printer_id, order_id, kind, attempts, next_attempt_at FROM print_jobs \
+         WHERE printer_id = ?1 AND status = 'waiting' ORDER BY id LIMIT 1",
         "INSERT OR IGNORE INTO applied_events (event_id, seq, applied_at) VALUES (?1, ?2, ?3)",
         "SELECT cursor FROM sync_state WHERE id = 1",
         "SELECT id, lang, lang_explicit FROM customers WHERE provider = ?1 AND user_id = ?2",
@@ -66,6 +70,7 @@ fn purges_and_hot_queries_of_the_edge_use_indexes() {
             retention::PURGE_EXPIRED_SESSIONS,
             "staff_sessions_by_expiry",
         ),
+        (retention::PURGE_PRINTED_TICKETS, "print_jobs_printed"),
     ] {
         assert!(
             plan(&c, q).iter().any(|l| l.contains(index)),
