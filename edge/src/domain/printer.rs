@@ -77,10 +77,14 @@ impl PrinterForm {
                     None
                 }
             },
-            (None, Some(d)) if d.starts_with('/') => Some(PrinterTarget::Device(d.to_string())),
+            // Only under /dev: tickets appended to any other file (the database itself, a
+            // backup) would corrupt it.
+            (None, Some(d)) if d.starts_with("/dev/") && !d.contains("/..") => {
+                Some(PrinterTarget::Device(d.to_string()))
+            }
             (None, Some(d)) => {
                 problems.push(format!(
-                    "device: {d:?} is not a device path; a USB printer is usually /dev/usb/lp0"
+                    "device: {d:?} is not a device under /dev; a USB printer is usually /dev/usb/lp0"
                 ));
                 None
             }
@@ -298,8 +302,17 @@ mod tests {
         f.address = None;
         let s = f.validate(Lang::Fr, &[]).unwrap();
         assert_eq!(s.target, PrinterTarget::Device("/dev/usb/lp0".into()));
-        f.device = Some("lp0".into());
-        assert!(f.validate(Lang::Fr, &[]).unwrap_err()[0].contains("/dev/usb/lp0"));
+        for not_a_device in [
+            "lp0",
+            "/var/lib/resto-edge/edge.db",
+            "/dev/../var/lib/resto-edge/edge.db",
+        ] {
+            f.device = Some(not_a_device.into());
+            assert!(
+                f.validate(Lang::Fr, &[]).unwrap_err()[0].contains("/dev/usb/lp0"),
+                "{not_a_device} accepted"
+            );
+        }
     }
 
     #[test]

@@ -308,13 +308,20 @@ fn printer_test_prints_both_scripts_and_says_what_is_wrong() {
 }
 
 #[test]
-fn a_usb_printer_gets_the_ticket_with_its_kitchen_note_in_its_device_file() {
+fn a_usb_printer_is_a_device_file_and_the_kitchen_note_prints() {
     let (_relay, edge, c) = kitchen();
-    let dev = resto_e2e::temp_dir("usb-lp").join("lp0");
-    std::fs::write(&dev, b"").unwrap();
+    // A file outside /dev (here the database itself) is refused: tickets would corrupt it.
+    let db = edge.dir.join("edge.db");
+    let out = edge.cli(&["printer", "add", "usb", "--device", db.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/usb/lp0"));
+    // A real character device takes the bytes (/dev/null: nothing to read back, but the
+    // same open-and-write path as /dev/usb/lp0).
+    add_printer(&edge, &["usb", "--device", "/dev/null", "--width", "58"]);
+    let kitchen = FakePrinter::start();
     add_printer(
         &edge,
-        &["usb", "--device", dev.to_str().unwrap(), "--width", "58"],
+        &["cuisine", "--address", &kitchen.address(), "--width", "58"],
     );
     let r = c.post(
         "/api/orders",
@@ -328,19 +335,21 @@ fn a_usb_printer_gets_the_ticket_with_its_kitchen_note_in_its_device_file() {
         board.contains("\"note\":\"sans olives\""),
         "the card shows the note: {board}"
     );
-    wait_until(30, "the ticket was written to the device", || {
-        std::fs::metadata(&dev)
-            .map(|m| m.len() > 0)
-            .unwrap_or(false)
-            && edge.count("SELECT count(*) FROM print_jobs WHERE status = 'printed'") == 1
+    wait_until(30, "both printers printed", || {
+        edge.count("SELECT count(*) FROM print_jobs WHERE status = 'printed'") == 2
     });
-    let bytes = std::fs::read(&dev).unwrap();
-    let text = ocr(&bytes, "fra", "usb");
+    let tickets = kitchen.wait_tickets(1, Duration::from_secs(10));
+    let text = ocr(&tickets[0], "fra", "note");
     assert!(text.contains(&number.to_lowercase()), "{text:?}");
     assert!(
         text.contains("sansolives"),
         "the kitchen note is printed: {text:?}"
     );
+    let check: String = edge
+        .db()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 #[test]
