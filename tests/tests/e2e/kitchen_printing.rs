@@ -112,11 +112,12 @@ fn an_order_confirmed_in_the_chat_prints_in_french_and_in_arabic() {
         fr.errors(),
         ar.errors()
     );
-    assert_eq!(
+    // Marked printed once the printer answered the status asked after the last byte.
+    wait_until(15, "both tickets marked printed", || {
         shop.edge
-            .count("SELECT count(*) FROM print_jobs WHERE status = 'printed'"),
-        2
-    );
+            .count("SELECT count(*) FROM print_jobs WHERE status = 'printed'")
+            == 2
+    });
 }
 
 #[test]
@@ -174,10 +175,10 @@ fn a_printer_outage_and_a_crash_lose_no_ticket_and_print_each_once_in_order() {
             "{number} expected in order, read {text:?}"
         );
     }
-    assert_eq!(
-        edge.count("SELECT count(*) FROM print_jobs WHERE status = 'waiting'"),
-        0
-    );
+    wait_until(15, "no ticket left waiting", || {
+        edge.count("SELECT count(*) FROM print_jobs WHERE status = 'waiting'") == 0
+    });
+    assert_eq!(printer.tickets().len(), 3, "and none printed twice");
 }
 
 #[test]
