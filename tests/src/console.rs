@@ -2,9 +2,21 @@
 //! `resto-edge staff add`, a session cookie, the CSRF header on changes.
 
 pub use crate::always_open_menu;
-use crate::{program, Edge};
+use crate::{program, Edge, Relay};
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+/// A relay and an enrolled edge with the always-open demo menu, the owner `karim` (password
+/// `owner-secret-1`) and the staff member `amina` (PIN `4821`).
+pub fn edge_with_staff() -> (Relay, Edge) {
+    let relay = Relay::start(&[]);
+    let (node, secret) = relay.enroll_node("pizzeria");
+    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
+    import_menu(&edge);
+    add_staff(&edge, "karim", "owner", "owner-secret-1");
+    add_staff(&edge, "amina", "staff", "4821");
+    (relay, edge)
+}
 
 /// `resto-edge menu import` of the always-open demo menu, once the daemon finished its own
 /// migrations (two processes migrating a fresh database at once would race).

@@ -28,6 +28,17 @@ pub fn add_node(conn: &mut Connection, name: &str) -> Result<NodeRow, StoreError
     added_node(inserted as u64, id, name, now)
 }
 
+/// The account a route answers for, trimmed, or why it is refused. Both backends.
+pub(crate) fn route_account(account_id: &str) -> Result<&str, StoreError> {
+    let account_id = account_id.trim();
+    if account_id.is_empty() {
+        return Err(StoreError::Invalid(
+            "--account is empty: give the WhatsApp phone_number_id, the Page id or the Instagram account id".into(),
+        ));
+    }
+    Ok(account_id)
+}
+
 /// A new node's id and its trimmed name, or why the name is refused. Both backends.
 pub(crate) fn new_node(name: &str) -> Result<(String, &str), StoreError> {
     let name = name.trim();
@@ -118,12 +129,7 @@ pub fn add_route(
     node_id: &str,
     access_token: Option<&str>,
 ) -> Result<RouteAdded, StoreError> {
-    let account_id = account_id.trim();
-    if account_id.is_empty() {
-        return Err(StoreError::Invalid(
-            "--account is empty: give the WhatsApp phone_number_id, the Page id or the Instagram account id".into(),
-        ));
-    }
+    let account_id = route_account(account_id)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let exists: bool = tx
         .query_row(

@@ -2,19 +2,9 @@
 //! scopes enforced by the server, lockout after wrong passwords, illegal order moves refused
 //! with nothing changed.
 
-use resto_e2e::console::{add_staff, import_menu, ConsoleClient};
+use resto_e2e::console::{add_staff, edge_with_staff, import_menu, ConsoleClient};
 use resto_e2e::{fixture, wait_until, Edge, Relay};
 use serde_json::json;
-
-fn edge_with_staff() -> (Relay, Edge) {
-    let relay = Relay::start(&[]);
-    let (node, secret) = relay.enroll_node("pizzeria");
-    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    import_menu(&edge);
-    add_staff(&edge, "karim", "owner", "owner-secret-1");
-    add_staff(&edge, "amina", "staff", "4821");
-    (relay, edge)
-}
 
 fn counter_order(c: &ConsoleClient) -> i64 {
     let r = c.post(

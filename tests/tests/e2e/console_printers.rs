@@ -4,21 +4,11 @@
 //! retry; then the same story clicked in a real headless Chromium.
 
 use resto_e2e::browser::{artefacts_dir, Browser};
-use resto_e2e::console::{add_staff, import_menu, ConsoleClient};
+use resto_e2e::console::{edge_with_staff, ConsoleClient};
 use resto_e2e::fake_printer::{free_port, FakePrinter};
-use resto_e2e::{wait_until, Edge, Relay};
+use resto_e2e::wait_until;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn edge_with_staff() -> (Relay, Edge) {
-    let relay = Relay::start(&[]);
-    let (node, secret) = relay.enroll_node("pizzeria");
-    let edge = Edge::enroll_and_start(&relay.url(""), &node, &secret);
-    import_menu(&edge);
-    add_staff(&edge, "karim", "owner", "owner-secret-1");
-    add_staff(&edge, "amina", "staff", "4821");
-    (relay, edge)
-}
 
 fn counter_order(c: &ConsoleClient, sku: &str) -> i64 {
     let r = c.post(

@@ -7,7 +7,7 @@
 //! route exists. So `add_route` takes the account's advisory lock exclusively, and every
 //! ingest takes the accounts it routes shared before reading routes (`group.rs`).
 
-use super::super::admin::{added_node, new_node, NodeRow, RouteAdded, RouteRow};
+use super::super::admin::{added_node, new_node, route_account, NodeRow, RouteAdded, RouteRow};
 use super::super::StoreError;
 use super::writer::CHANNEL;
 use super::PgStore;
@@ -91,12 +91,7 @@ impl PgStore {
         node_id: &str,
         access_token: Option<&str>,
     ) -> Result<RouteAdded, StoreError> {
-        let account_id = account_id.trim();
-        if account_id.is_empty() {
-            return Err(StoreError::Invalid(
-                "--account is empty: give the WhatsApp phone_number_id, the Page id or the Instagram account id".into(),
-            ));
-        }
+        let account_id = route_account(account_id)?;
         let p = provider.as_str();
         let mut client = self.pool().get().await?;
         let tx = client.transaction().await?;
