@@ -53,10 +53,10 @@ pub async fn run(app: Arc<AppState>) {
     }
     let mut last_purge = tokio::time::Instant::now();
     loop {
-        if let Err(e) = app.store.scan_media().await {
+        if let Err(e) = app.store.sqlite_only().scan_media().await {
             tracing::error!(error = %e, "cannot look for new media");
         }
-        match app.store.due_media(8).await {
+        match app.store.sqlite_only().due_media(8).await {
             Ok(due) => {
                 let mut jobs = tokio::task::JoinSet::new();
                 for m in due {
@@ -167,7 +167,7 @@ async fn fetch_one(app: &Arc<AppState>, client: &reqwest::Client, m: DueMedia) {
             }
         }
     };
-    if let Err(e) = app.store.record_media(m.id, outcome).await {
+    if let Err(e) = app.store.sqlite_only().record_media(m.id, outcome).await {
         tracing::error!(media = m.id, error = %e, "cannot record a media fetch");
     }
 }
@@ -348,7 +348,7 @@ fn classify_send_error(e: &reqwest::Error) -> Refusal {
 async fn purge(app: &AppState) {
     let keep = chrono::Duration::hours(app.config.media.keep_after_delivery_hours as i64);
     let before = (chrono::Utc::now() - keep).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    match app.store.purge_delivered_media(before).await {
+    match app.store.sqlite_only().purge_delivered_media(before).await {
         Ok(ids) => {
             for id in ids {
                 let _ = std::fs::remove_file(media_path(&app.config.data_dir, id));

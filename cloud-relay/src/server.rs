@@ -3,12 +3,13 @@
 //!
 //! May import: every module below it; never `preflight`, `demo`, `cli`.
 
-use crate::config::{LogFormat, RelayConfig, SignatureMode};
+use crate::config::{Backend, LogFormat, RelayConfig, SignatureMode};
 use crate::http::router;
 use crate::metrics::Metrics;
 use crate::nodes::MasterKey;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::pg::PgStore;
+use crate::store::{EventStore, Store};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,28 +46,25 @@ pub fn run(cfg: RelayConfig) -> anyhow::Result<()> {
 }
 
 pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
-    // Never half on PostgreSQL: every caller validates, this holds even if one forgets.
-    if cfg.database_url.is_some() {
-        anyhow::bail!(crate::config::POSTGRES_NOT_READY);
-    }
     let _log = init_logging(&cfg);
-    // Held for the process's life: `restore` refuses to touch a database a relay is using.
+    // Held for the process's life: `restore` refuses to touch a database a relay is using,
+    // and two relays never share one data dir (on PostgreSQL each relay has its own, holding
+    // the deployment's one master.key).
     let _lock = resto_ops::lock::DataDirLock::acquire(&cfg.data_dir, "resto-relay")?;
     warn_about_signature_mode(cfg.meta.signature_required);
-    let store = Store::open(&cfg.db_path())
-        .with_context(|| format!("cannot open the database {}", cfg.db_path().display()))?;
     let master_key = MasterKey::load_or_create(&cfg.master_key_path())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async move {
+        let store = open_store(&cfg, &master_key).await?;
         let addr: SocketAddr = cfg.listen.parse().context("RELAY_LISTEN")?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}: is another relay running? change RELAY_LISTEN"))?;
         let local = listener.local_addr()?;
-        tracing::info!(addr = %local, db = %cfg.db_path().display(), signature_mode = cfg.meta.signature_required.as_str(), "resto-relay listening");
+        tracing::info!(addr = %local, db = %describe(&cfg), signature_mode = cfg.meta.signature_required.as_str(), "resto-relay listening");
         let state = Arc::new(AppState {
             config: cfg,
             store,
@@ -77,6 +75,11 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
             sender_rate: Default::default(),
             payments_ready: Default::default(),
         });
+        // Polls held here wake for events other relays store (PostgreSQL); kept for the
+        // server's life.
+        let _listener = state
+            .store
+            .listen(state.channels.clone(), CROSS_RELAY_FALLBACK);
         match state.store.release_dead_leases().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
@@ -117,6 +120,40 @@ pub fn run_with(cfg: RelayConfig, additions: Additions) -> anyhow::Result<()> {
         tracing::info!("resto-relay stopped");
         anyhow::Ok(())
     })
+}
+
+/// How often polls look at the database when no notification came (a lost LISTEN
+/// connection): the slow path only; notifications wake polls within milliseconds.
+const CROSS_RELAY_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the configured backend. On PostgreSQL: applies pending migrations (under the
+/// advisory lock, so relays starting together do not race) and refuses a master.key other
+/// than the deployment's.
+async fn open_store(cfg: &RelayConfig, master_key: &MasterKey) -> anyhow::Result<EventStore> {
+    match cfg.backend() {
+        Backend::Sqlite(path) => {
+            let store = Store::open(&path)
+                .with_context(|| format!("cannot open the database {}", path.display()))?;
+            Ok(store.into())
+        }
+        Backend::Postgres(url) => {
+            let store = PgStore::open(url.expose())
+                .await
+                .context("cannot open the PostgreSQL database (RELAY_DATABASE_URL)")?;
+            store.check_master_key(&master_key.fingerprint()).await?;
+            Ok(store.into())
+        }
+    }
+}
+
+/// Where the state lives, for the start-up log line (never the URL: it holds a password).
+fn describe(cfg: &RelayConfig) -> String {
+    match cfg.backend() {
+        Backend::Sqlite(path) => path.display().to_string(),
+        Backend::Postgres(url) => crate::store::pg::connect::PgTarget::parse(url.expose())
+            .map(|t| t.shown())
+            .unwrap_or_else(|_| "postgresql".into()),
+    }
 }
 
 fn warn_about_signature_mode(mode: SignatureMode) {

@@ -10,17 +10,18 @@ use crate::metrics::Metrics;
 use crate::nodes::MasterKey;
 use crate::security::SecurityEvent;
 use crate::sender_rate::SenderRate;
-use crate::store::{IngestBatch, Store};
+use crate::store::{EventStore, IngestBatch};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{watch, Notify};
 
 pub struct AppState {
     pub config: RelayConfig,
-    pub store: Store,
+    pub store: EventStore,
     pub metrics: Metrics,
     pub master_key: MasterKey,
-    pub channels: NodeChannels,
+    /// Shared with the PostgreSQL listener, which wakes polls for other relays' events.
+    pub channels: Arc<NodeChannels>,
     /// Signalled when new outbox items are queued, so the sender starts at once.
     pub outbox_ready: Notify,
     /// Per-sender bursts, observed only (`sender_rate`).

@@ -121,10 +121,15 @@ impl Worker {
             }
             let mut due: Vec<Option<DueItem>> = due.into_iter().map(Some).collect();
             let items: Vec<DueItem> = chosen.iter().filter_map(|&i| due[i].take()).collect();
-            if let Err(e) = self.claim(&items).await {
-                tracing::error!(error = %e, "cannot claim outbox items; retrying");
-                return Duration::from_secs(1);
-            }
+            let wanted = items.len();
+            let items = match self.claim(items).await {
+                Ok(items) => items,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim outbox items; retrying");
+                    return Duration::from_secs(1);
+                }
+            };
+            let got = items.len();
             for item in items {
                 let customer = item.customer.clone();
                 let task = self
@@ -132,6 +137,10 @@ impl Worker {
                     .spawn(deliver(self.app.clone(), self.client.clone(), item));
                 self.task_customer.insert(task.id(), customer.clone());
                 self.in_flight.start(customer);
+            }
+            // Another relay (PostgreSQL) took some of them first: look again for what is left.
+            if got < wanted {
+                continue;
             }
             // Everything due was offered and all of it started: nothing more until a send
             // finishes, new items arrive or a retry falls due. Otherwise look again: what
@@ -143,21 +152,12 @@ impl Worker {
     }
 
     /// Counts the attempt and leases the items (durably) before any call leaves: a relay
-    /// killed mid-send sends them again once the lease runs out, never earlier.
-    async fn claim(&self, items: &[DueItem]) -> Result<(), crate::store::StoreError> {
-        let until = at(Duration::from_secs(self.app.config.send.lease_secs));
-        let claims = items
-            .iter()
-            .map(|d| OutboxUpdate {
-                node_id: d.node_id.clone(),
-                id: d.id.clone(),
-                change: OutboxChange::Claim {
-                    until: until.clone(),
-                },
-                status_event: None,
-            })
-            .collect();
-        commit(&self.app, claims).await
+    /// killed mid-send sends them again once the lease runs out, never earlier. Returns the
+    /// items this relay holds (on PostgreSQL another relay may have claimed some first).
+    async fn claim(&self, items: Vec<DueItem>) -> Result<Vec<DueItem>, crate::store::StoreError> {
+        let until =
+            chrono::Utc::now() + chrono::Duration::seconds(self.app.config.send.lease_secs as i64);
+        self.app.store.claim(items, until).await
     }
 
     fn finished(&mut self, done: Result<(Id, ()), tokio::task::JoinError>) {

@@ -88,7 +88,7 @@ pub async fn media_taken(
         Ok(r) => r,
         Err(r) => return r,
     };
-    if let Err(e) = app.store.media_delivered(row.id).await {
+    if let Err(e) = app.store.sqlite_only().media_delivered(row.id).await {
         tracing::error!(media = row.id, error = %e, "cannot mark media delivered");
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -116,7 +116,12 @@ async fn the_nodes_media(
             USAGE,
         ));
     };
-    match app.store.media_for_node(&node, &q.msg_id, q.index).await {
+    match app
+        .store
+        .sqlite_only()
+        .media_for_node(&node, &q.msg_id, q.index)
+        .await
+    {
         Ok(Some(r)) => Ok(r),
         Ok(None) => Err(error(
             StatusCode::NOT_FOUND,

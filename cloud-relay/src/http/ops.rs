@@ -22,15 +22,7 @@ pub async fn metrics(State(app): State<Arc<AppState>>) -> Response {
     let unrouted = app.store.unrouted_count().await.ok();
     let nodes = app.store.node_gauges().await.unwrap_or_default();
     let mut body = app.metrics.render(unrouted, &nodes);
-    if let Ok(dead) = app
-        .store
-        .read(|c| {
-            Ok(c.query_row(crate::store::retention::COUNT_DEAD, [], |r| {
-                r.get::<_, i64>(0)
-            })?)
-        })
-        .await
-    {
+    if let Ok(dead) = app.store.dead_count().await {
         body.push_str(&format!("# HELP resto_dlq_items Replies in the dead-letter queue (`resto-relay dlq list`); alert on any.\n# TYPE resto_dlq_items gauge\nresto_dlq_items {dead}\n"));
     }
     (

@@ -169,6 +169,7 @@ async fn store_checkouts(
     let (node_id, now) = (node.to_string(), crate::store::now_rfc3339());
     let fresh = app
         .store
+        .sqlite_only()
         .with_connection(move |c| {
             let tx = c.transaction()?;
             let mut fresh = Vec::new();

@@ -121,6 +121,7 @@ async fn settle(app: &AppState, event: &WebhookEvent, state: CheckoutState) -> R
     );
     let report = app
         .store
+        .sqlite_only()
         .with_connection(move |c| {
             store::report(
                 c,

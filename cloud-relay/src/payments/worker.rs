@@ -49,6 +49,7 @@ async fn create_due(
     let now = ts(Utc::now());
     let due = app
         .store
+        .sqlite_only()
         .with_connection(move |c| store::due_creations(c, &now))
         .await?;
     for c in due {
@@ -57,6 +58,7 @@ async fn create_due(
             None => {
                 let now = ts(Utc::now());
                 app.store
+                    .sqlite_only()
                     .with_connection(move |conn| {
                         store::creation_failed(
                             conn,
@@ -102,6 +104,7 @@ async fn create_one(
             let url = made.checkout_url.clone().unwrap_or_default();
             tracing::info!(node_id = %c.node_id, attempt_id = %c.attempt_id, checkout_id = %made.id, "checkout created");
             app.store
+                .sqlite_only()
                 .with_connection(move |conn| {
                     store::created(
                         conn,
@@ -126,6 +129,7 @@ async fn create_one(
             tracing::warn!(node_id = %c.node_id, attempt_id = %c.attempt_id, attempts = c.attempts + 1, give_up, error = %e, "checkout not created");
             let error = e.to_string();
             app.store
+                .sqlite_only()
                 .with_connection(move |conn| {
                     store::creation_failed(conn, &c, &error, &ts(now + wait), give_up, &ts(now))
                 })
@@ -160,6 +164,7 @@ pub async fn reconcile(
     let now = ts(Utc::now());
     let due = app
         .store
+        .sqlite_only()
         .with_connection(move |c| store::unsettled(c, &now))
         .await?;
     let mut moved = 0;
@@ -193,6 +198,7 @@ pub async fn reconcile(
         let recheck = ts(now + Duration::seconds(p.reconcile_after_secs.min(60) as i64));
         let report = app
             .store
+            .sqlite_only()
             .with_connection(move |conn| {
                 store::report(conn, &id, state, amount, None, &recheck, &ts(now))
             })

@@ -23,6 +23,7 @@ mod master_key;
 pub mod migrate;
 mod outbox;
 mod retention;
+mod window;
 mod writer;
 
 pub use connect::PgTarget;

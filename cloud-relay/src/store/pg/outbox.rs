@@ -4,8 +4,8 @@
 //!
 //! Several relays share the queue. `head` is only changed under the customer's advisory lock
 //! (taken after the node rows, `writer.rs` § Lock order), so a customer never has two heads.
-//! Replies are claimed with `claim_due`: one statement that leases due heads `FOR UPDATE SKIP
-//! LOCKED` by moving their `next_attempt_at` to the end of the lease, so two relays never
+//! Replies are claimed with `claim_items`: one statement that leases the chosen heads, if
+//! still due, by moving their `next_attempt_at` to the end of the lease, so two relays never
 //! claim one reply, and the lease of a relay that died runs out by itself (SQLite's
 //! `release_dead_leases` at start-up would release the leases of live relays too).
 
@@ -238,7 +238,7 @@ fn due_item(r: &tokio_postgres::Row) -> DueItem {
 
 impl PgStore {
     /// The customers' next replies whose attempt is due, oldest first; none from
-    /// `skip_accounts`. Only a look: `claim_due` is what takes them.
+    /// `skip_accounts`. Only a look: `claim_items` is what takes them.
     pub async fn due_outbox(
         &self,
         limit: u32,
@@ -258,31 +258,50 @@ impl PgStore {
         Ok(rows.iter().map(due_item).collect())
     }
 
-    /// Claims up to `limit` due heads for this relay until `until`: counts the attempt and
-    /// moves `next_attempt_at` to `until`, in one statement that skips rows another relay is
-    /// claiming. What it returns no other relay gets before the lease ends.
-    pub async fn claim_due(
+    /// Leases the chosen `items` until `until` if they are still due heads, `FOR UPDATE SKIP
+    /// LOCKED`: of two relays that chose the same reply, the second skips the row the first
+    /// is claiming, or (once that committed) no longer sees it due; never both, and neither
+    /// waits on the other.
+    pub async fn claim_items(
         &self,
-        limit: u32,
-        skip_accounts: Vec<String>,
+        items: &[DueItem],
         until: DateTime<Utc>,
     ) -> Result<Vec<DueItem>, StoreError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let nodes: Vec<&str> = items.iter().map(|d| d.node_id.as_str()).collect();
+        let ids: Vec<&str> = items.iter().map(|d| d.id.as_str()).collect();
         let client = self.pool().get().await?;
         let rows = client
             .query(
-                "WITH due AS ( \
-                     SELECT node_id, id FROM outbox_items \
-                     WHERE state = 'queued' AND head AND next_attempt_at <= now() AND account <> ALL($1) \
-                     ORDER BY queue_seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                "WITH c AS ( \
+                     SELECT o.node_id, o.id FROM outbox_items o \
+                     JOIN unnest($1::text[], $2::text[]) AS chosen(node_id, id) USING (node_id, id) \
+                     WHERE o.state = 'queued' AND o.head AND o.next_attempt_at <= now() \
+                     FOR UPDATE OF o SKIP LOCKED) \
                  UPDATE outbox_items o SET attempts = o.attempts + 1, next_attempt_at = $3, leased = true \
-                 FROM due WHERE o.node_id = due.node_id AND o.id = due.id \
+                 FROM c WHERE o.node_id = c.node_id AND o.id = c.id \
                  RETURNING o.node_id, o.id, o.payload, o.attempts - 1, o.account, o.recipient, o.queue_seq",
-                &[&skip_accounts, &(limit as i64), &until],
+                &[&nodes, &ids, &until],
             )
             .await?;
-        let mut items: Vec<DueItem> = rows.iter().map(due_item).collect();
-        items.sort_by_key(|d| d.queue_seq);
-        Ok(items)
+        let mut claimed: Vec<DueItem> = rows.iter().map(due_item).collect();
+        claimed.sort_by_key(|d| d.queue_seq);
+        Ok(claimed)
+    }
+
+    /// Replies in the dead-letter queue.
+    pub async fn dead_count(&self) -> Result<u64, StoreError> {
+        let client = self.pool().get().await?;
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM outbox_items WHERE state = 'dead'",
+                &[],
+            )
+            .await?
+            .get(0);
+        Ok(n as u64)
     }
 
     /// How many replies to the same customer wait behind `item`.
