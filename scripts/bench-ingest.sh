@@ -6,9 +6,14 @@
 #
 #   scripts/bench-ingest.sh                               # c = 1 16 64, 10 s each after 2 s warm-up
 #   DURATION=5 WARMUP=1 CONCURRENCY="64" scripts/bench-ingest.sh
+#   RELAY_DATABASE_URL=postgres://u:p@127.0.0.1/bench scripts/bench-ingest.sh
+#
+# With RELAY_DATABASE_URL set, a third server joins the same run: the relay on that
+# PostgreSQL database (give it a fresh, empty database: the bench adds its node and route),
+# next to the SQLite relay and the trivial handler.
 #
 # Env: DURATION (10), WARMUP (2), CONCURRENCY ("1 16 64"), RELAY_PORT (18480), TRIVIAL_PORT
-# (18481), LOADGEN_THREADS (loadgen's tokio workers; default one per CPU).
+# (18481), RELAY_PG_PORT (18482), LOADGEN_THREADS (loadgen's tokio workers; default one per CPU).
 # Results: bench-results/ingest-<UTC timestamp>.jsonl (one loadgen JSON line per run, plus
 # durability and summary lines). Exit status: 0 when every run is clean (no errors, no non-200,
 # every 200 stored), whatever the PASS/MISS verdict; 1 otherwise.
@@ -20,6 +25,9 @@ WARMUP=${WARMUP:-2}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
 RELAY_PORT=${RELAY_PORT:-18480}
 TRIVIAL_PORT=${TRIVIAL_PORT:-18481}
+RELAY_PG_PORT=${RELAY_PG_PORT:-18482}
+PG_URL=${RELAY_DATABASE_URL:-}
+unset RELAY_DATABASE_URL
 LOADGEN_THREADS=${LOADGEN_THREADS:-}
 SECRET=bench-app-secret
 PHONE_NUMBER_ID=109876543210987
@@ -43,6 +51,7 @@ trivial=$bin/examples/trivial_server
 work=$(mktemp -d -t bench-ingest.XXXXXX)
 relay_pid=
 trivial_pid=
+pg_pid=
 stop() { # PID: SIGTERM, then SIGKILL after 5 s
   local pid=$1
   [ -n "$pid" ] || return 0
@@ -55,6 +64,7 @@ cleanup() {
   local rc=$?
   stop "$relay_pid"
   stop "$trivial_pid"
+  stop "$pg_pid"
   if [ "$rc" -ne 0 ] && [ -s "$work/relay.log" ]; then
     echo "--- last lines of the relay's log ---" >&2
     tail -n 20 "$work/relay.log" >&2
@@ -64,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for port in "$RELAY_PORT" "$TRIVIAL_PORT"; do
+for port in "$RELAY_PORT" "$TRIVIAL_PORT" $([ -n "$PG_URL" ] && echo "$RELAY_PG_PORT"); do
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
     echo "bench-ingest: something already answers on 127.0.0.1:$port (set RELAY_PORT/TRIVIAL_PORT)" >&2
     exit 1
@@ -94,6 +104,27 @@ wait_up() { # NAME PID PORT
 }
 wait_up relay "$relay_pid" "$RELAY_PORT"
 wait_up trivial_server "$trivial_pid" "$TRIVIAL_PORT"
+
+if [ -n "$PG_URL" ]; then
+  # Its own data dir (master.key), same secrets; the URL only in this relay's environment.
+  pg_env=(env RELAY_DATABASE_URL="$PG_URL" RELAY_DATA_DIR="$work/relay-pg" RELAY_LISTEN="127.0.0.1:$RELAY_PG_PORT")
+  mkdir -p "$work/relay-pg"
+  "${pg_env[@]}" $relay migrate >/dev/null
+  pg_node=$("${pg_env[@]}" $relay node add bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["node_id"])')
+  "${pg_env[@]}" $relay route add --provider wa --account "$PHONE_NUMBER_ID" --node "$pg_node" >/dev/null
+  "${pg_env[@]}" $relay serve 2>"$work/relay-pg.log" &
+  pg_pid=$!
+  wait_up relay-pg "$pg_pid" "$RELAY_PG_PORT"
+  pg_events() { # events stored for this run's node
+    "${pg_env[@]}" python3 - "$pg_node" <<'PY'
+import os, subprocess, sys
+url = os.environ["RELAY_DATABASE_URL"]
+out = subprocess.run(["psql", "-X", "-At", "-d", url, "-c", f"SELECT count(*) FROM events WHERE node_id = '{sys.argv[1]}'"],
+                     capture_output=True, text=True, check=True)
+print(out.stdout.strip())
+PY
+  }
+fi
 
 mkdir -p bench-results
 out=bench-results/ingest-$(date -u +%Y%m%dT%H%M%SZ).jsonl
@@ -136,7 +167,20 @@ for c in $CONCURRENCY; do
     printf '{"durability":{"concurrency":%s,"answered_200":%s,"events_stored":%s,"ok":%s}}\n' \
       "$c" "$ok" "$stored" "$([ "$verdict" = ok ] && echo true || echo false)" >>"$out"
   fi
+  if [ -n "$PG_URL" ]; then
+    before=$(pg_events)
+    line=$(run_load relay-pg "$RELAY_PG_PORT" "$c" "$pg_pid")
+    echo "$line" | tee -a "$out"
+    stored=$(( $(pg_events) - before ))
+    ok=$(echo "$line" | field total_200)
+    if [ "$stored" -ge "$ok" ]; then verdict=ok; else verdict=FAILED; fi
+    echo "  durability (PostgreSQL) c=$c: $ok answered 200, events grew by $stored -> $verdict"
+    printf '{"durability_pg":{"concurrency":%s,"answered_200":%s,"events_stored":%s,"ok":%s}}\n' \
+      "$c" "$ok" "$stored" "$([ "$verdict" = ok ] && echo true || echo false)" >>"$out"
+  fi
 done
+stop "$pg_pid"
+pg_pid=
 
 rss_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$relay_pid/status" 2>/dev/null || echo 0)
 stop "$relay_pid"
@@ -147,13 +191,15 @@ trivial_pid=
 python3 - "$out" "${rss_kib:-0}" "$have_sqlite" <<'PY'
 import json, sys
 path, rss_kib, have_sqlite = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
-runs, dur = {}, {}
+runs, dur, dur_pg = {}, {}, {}
 for l in open(path):
     r = json.loads(l)
     if "target" in r:
         runs.setdefault(r["concurrency"], {})[r["target"]] = r
     elif "durability" in r:
         dur[r["durability"]["concurrency"]] = r["durability"]
+    elif "durability_pg" in r:
+        dur_pg[r["durability_pg"]["concurrency"]] = r["durability_pg"]
 print()
 print(f"{'c':>4} | {'trivial req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'relay req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | stored | server CPU us/req trivial relay")
 print("-" * 117)
@@ -176,7 +222,17 @@ for c in sorted(runs):
     if c == 64:
         verdict = (ratio, r["p99_ms"], not (r["errors"] or r["non_200"]) and (d is None or d["ok"]))
 clean = all(not (x["errors"] or x["non_200"] or x["ok_200"] == 0) for v in runs.values() for x in v.values())
-clean = clean and all(d["ok"] for d in dur.values())
+clean = clean and all(d["ok"] for d in dur.values()) and all(d["ok"] for d in dur_pg.values())
+pg_rows = [(c, v["relay-pg"], v.get("relay"), v.get("trivial")) for c, v in sorted(runs.items()) if "relay-pg" in v]
+if pg_rows:
+    print()
+    print(f"{'c':>4} | {'PostgreSQL relay req/s':>22} {'p50 ms':>7} {'p99 ms':>7} | {'vs SQLite relay':>15} | {'vs trivial':>10} | stored")
+    print("-" * 90)
+    for c, p, r, t in pg_rows:
+        d = dur_pg.get(c)
+        print(f"{c:>4} | {p['rps']:>22.0f} {p['p50_ms']:>7.2f} {p['p99_ms']:>7.2f} | "
+              f"{(p['rps'] / r['rps'] if r and r['rps'] else 0):>15.2f} | {(p['rps'] / t['rps'] if t and t['rps'] else 0):>10.2f} | "
+              f"{'n/a' if d is None else ('ok' if d['ok'] else 'LOST'):>6}")
 print()
 print(f"relay peak RSS (VmHWM): {rss_kib / 1024:.1f} MiB")
 if not have_sqlite:

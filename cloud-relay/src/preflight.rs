@@ -2,8 +2,11 @@
 //!
 //! May import: `config`, `store`.
 
-use crate::config::{Profile, RelayConfig, SignatureMode};
+use crate::config::{Backend, Profile, RelayConfig, SignatureMode};
 use crate::store;
+use crate::store::pg::connect::PgTarget;
+use crate::store::pg::inspect::inspect;
+use crate::store::StoreError;
 use std::os::unix::fs::PermissionsExt;
 use std::process::ExitCode;
 
@@ -104,47 +107,9 @@ fn check_data_dir(cfg: &RelayConfig, f: &mut Findings) {
             return;
         }
     }
-    let db = cfg.db_path();
-    if db.exists() {
-        match store::pending_migrations(&db) {
-            Ok(p) if p.is_empty() => {}
-            Ok(p) => f.warnings.push(format!(
-                "database {} has {} pending migration(s) ({}); `serve` applies them, or run `resto-relay migrate`",
-                db.display(),
-                p.len(),
-                p.join(", ")
-            )),
-            Err(e) => f.problems.push(format!(
-                "database {} cannot be read ({e}); restore it from backup or move it aside",
-                db.display()
-            )),
-        }
-        if let Ok(conn) = store::open_connection(&db) {
-            let routes: i64 = conn
-                .query_row("SELECT count(*) FROM routes", [], |r| r.get(0))
-                .unwrap_or(0);
-            let nodes: i64 = conn
-                .query_row("SELECT count(*) FROM nodes", [], |r| r.get(0))
-                .unwrap_or(0);
-            if nodes > 0 && !cfg.master_key_path().exists() {
-                f.problems.push(format!(
-                    "{} is missing but the database has {nodes} node(s): their secrets derive from it, so no device can sync. \
-                     Put back the master.key that belongs with this database (docs/RUNBOOK.md, backup and restore)",
-                    cfg.master_key_path().display()
-                ));
-            }
-            if routes == 0 {
-                f.warnings.push(
-                    "no routes: every message will be parked as unrouted; add one with `resto-relay route add`"
-                        .into(),
-                );
-            }
-        }
-    } else {
-        f.warnings.push(format!(
-            "database {} does not exist yet; `serve` or `migrate` creates it",
-            db.display()
-        ));
+    match cfg.backend() {
+        Backend::Sqlite(_) => check_sqlite(cfg, f),
+        Backend::Postgres(url) => check_postgres(cfg, url.expose(), f),
     }
     let key = cfg.master_key_path();
     if let Ok(meta) = std::fs::metadata(&key) {
@@ -155,6 +120,102 @@ fn check_data_dir(cfg: &RelayConfig, f: &mut Findings) {
                 key.display()
             ));
         }
+    }
+}
+
+fn check_sqlite(cfg: &RelayConfig, f: &mut Findings) {
+    let db = cfg.db_path();
+    if !db.exists() {
+        f.warnings.push(format!(
+            "database {} does not exist yet; `serve` or `migrate` creates it",
+            db.display()
+        ));
+        return;
+    }
+    match store::pending_migrations(&db) {
+        Ok(p) if p.is_empty() => {}
+        Ok(p) => f.warnings.push(format!(
+            "database {} has {} pending migration(s) ({}); `serve` applies them, or run `resto-relay migrate`",
+            db.display(),
+            p.len(),
+            p.join(", ")
+        )),
+        Err(e) => f.problems.push(format!(
+            "database {} cannot be read ({e}); restore it from backup or move it aside",
+            db.display()
+        )),
+    }
+    if let Ok(conn) = store::open_connection(&db) {
+        let count = |table: &str| {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap_or(0)
+        };
+        check_contents(cfg, count("nodes"), count("routes"), f);
+    }
+}
+
+/// The same checks on a PostgreSQL database, plus: can this relay reach it, and is its
+/// master.key the deployment's.
+fn check_postgres(cfg: &RelayConfig, url: &str, f: &mut Findings) {
+    let target = match PgTarget::parse(url) {
+        Ok(t) => t,
+        Err(e) => return f.problems.push(format!("RELAY_DATABASE_URL: {e}")),
+    };
+    let facts = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+        .and_then(|rt| rt.block_on(inspect(&target)));
+    let facts = match facts {
+        Ok(facts) => facts,
+        Err(e) => {
+            return f.problems.push(format!(
+                "cannot read the PostgreSQL database {} ({e}); check RELAY_DATABASE_URL, the server and its pg_hba.conf",
+                target.shown()
+            ))
+        }
+    };
+    if !facts.pending.is_empty() {
+        f.warnings.push(format!(
+            "database {} has {} pending migration(s) ({}); `serve` applies them, or run `resto-relay migrate`",
+            target.shown(),
+            facts.pending.len(),
+            facts.pending.join(", ")
+        ));
+    }
+    // Only an existing key is read: preflight never creates one.
+    let key_path = cfg.master_key_path();
+    let ours = key_path
+        .exists()
+        .then(|| crate::nodes::MasterKey::load_or_create(&key_path).ok())
+        .flatten();
+    if let (Some(recorded), Some(key)) = (&facts.master_key, ours) {
+        if *recorded != key.fingerprint() {
+            f.problems.push(format!(
+                "{} is not this deployment's master key (the database records another one): every relay \
+                 of a deployment needs the same file; copy master.key from the relay that first used the database",
+                cfg.master_key_path().display()
+            ));
+        }
+    }
+    if let (Some(nodes), Some(routes)) = (facts.nodes, facts.routes) {
+        check_contents(cfg, nodes, routes, f);
+    }
+}
+
+fn check_contents(cfg: &RelayConfig, nodes: i64, routes: i64, f: &mut Findings) {
+    if nodes > 0 && !cfg.master_key_path().exists() {
+        f.problems.push(format!(
+            "{} is missing but the database has {nodes} node(s): their secrets derive from it, so no device can sync. \
+             Put back the master.key that belongs with this database (docs/RUNBOOK.md, backup and restore)",
+            cfg.master_key_path().display()
+        ));
+    }
+    if routes == 0 {
+        f.warnings.push(
+            "no routes: every message will be parked as unrouted; add one with `resto-relay route add`"
+                .into(),
+        );
     }
 }
 

@@ -141,7 +141,33 @@ async fn open_store(cfg: &RelayConfig, master_key: &MasterKey) -> anyhow::Result
                 .await
                 .context("cannot open the PostgreSQL database (RELAY_DATABASE_URL)")?;
             store.check_master_key(&master_key.fingerprint()).await?;
+            store.set_instance(&relay_id(&cfg.data_dir)?);
             Ok(store.into())
+        }
+    }
+}
+
+/// This relay's stable id among the relays of a deployment, kept in `<data_dir>/relay.id`
+/// (created on first start). The data-dir lock makes it unique to one live process.
+fn relay_id(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("relay.id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).with_context(|| {
+            format!(
+                "cannot read {}: check RELAY_DATA_DIR's permissions",
+                path.display()
+            )
+        }),
+        _ => {
+            let id = ulid::Ulid::new().to_string();
+            std::fs::write(&path, &id).with_context(|| {
+                format!(
+                    "cannot write {}: check RELAY_DATA_DIR's permissions",
+                    path.display()
+                )
+            })?;
+            Ok(id)
         }
     }
 }

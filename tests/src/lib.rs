@@ -124,6 +124,15 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 pub const APP_SECRET: &str = "e2e-app-secret";
 pub const VERIFY_TOKEN: &str = "e2e-verify-token";
 
+/// Set to `postgres` to run every relay the tests start on a throwaway PostgreSQL cluster
+/// (`RELAY_DATABASE_URL`) instead of SQLite: `.ci/run` runs the relay suite both ways.
+pub const RELAY_DB_VAR: &str = "RESTO_E2E_RELAY_DB";
+
+/// Whether this run's relays keep their state in PostgreSQL.
+pub fn relays_on_postgres() -> bool {
+    std::env::var(RELAY_DB_VAR).is_ok_and(|v| v == "postgres")
+}
+
 /// A running `resto-relay serve` with its own data directory and port.
 pub struct Relay {
     pub dir: PathBuf,
@@ -131,12 +140,51 @@ pub struct Relay {
     env: Vec<(String, String)>,
     child: Option<Child>,
     http: reqwest::blocking::Client,
+    /// The relay's database server when it runs on PostgreSQL; stopped with the relay.
+    _cluster: Option<pg::PgCluster>,
 }
 
 impl Relay {
-    /// Enforce mode with `APP_SECRET`; `extra` env vars override.
+    /// Enforce mode with `APP_SECRET`; `extra` env vars override. On SQLite, or on a
+    /// PostgreSQL cluster of its own when `RESTO_E2E_RELAY_DB=postgres`.
     pub fn start(extra: &[(&str, &str)]) -> Relay {
+        let pg = relays_on_postgres().then(|| {
+            let cluster = pg::PgCluster::start().unwrap_or_else(|e| panic!("{e}"));
+            let url = cluster
+                .create_database("relay")
+                .unwrap_or_else(|e| panic!("{e}"));
+            (cluster, url)
+        });
+        match pg {
+            Some((cluster, url)) => Relay::launch(extra, Some(&url), None, Some(cluster)),
+            None => Relay::launch(extra, None, None, None),
+        }
+    }
+
+    /// One relay of a deployment on the PostgreSQL database at `database_url`, with its own
+    /// data dir holding a copy of `master_key` (every relay of a deployment has the same one;
+    /// None: the first relay, which creates it).
+    pub fn start_on(
+        database_url: &str,
+        master_key: Option<&Path>,
+        extra: &[(&str, &str)],
+    ) -> Relay {
+        Relay::launch(extra, Some(database_url), master_key, None)
+    }
+
+    fn launch(
+        extra: &[(&str, &str)],
+        database_url: Option<&str>,
+        master_key: Option<&Path>,
+        pg: Option<pg::PgCluster>,
+    ) -> Relay {
         let dir = temp_dir("relay");
+        if let Some(key) = master_key {
+            let copy = dir.join("master.key");
+            std::fs::copy(key, &copy).expect("copy master.key");
+            std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .expect("chmod master.key");
+        }
         // Port 0: the relay binds a free port itself and logs it; `spawn` reads it back and
         // pins it, so a restart comes back on the same address.
         let mut env: Vec<(String, String)> = vec![
@@ -157,10 +205,14 @@ impl Relay {
             .find(|(k, _)| *k == "RELAY_LISTEN")
             .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
             .unwrap_or(0);
+        if let Some(url) = database_url {
+            env.push(("RELAY_DATABASE_URL".into(), url.to_string()));
+        }
         let mut r = Relay {
             dir,
             port,
             env,
+            _cluster: pg,
             child: None,
             http: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(20))
@@ -227,6 +279,11 @@ impl Relay {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("relay.log")).unwrap_or_default()
+    }
+
+    /// The running process's id (for a SIGKILL from another thread: `kill -9`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("relay is running").id()
     }
 
     /// Kills with SIGKILL: no shutdown code runs.
@@ -422,6 +479,19 @@ impl Relay {
         (r.status().as_u16(), r.text().unwrap_or_default())
     }
 
+    /// A signed webhook as Meta sends it, or the transport error (refused, reset) a relay
+    /// that is down gives: Meta retries those.
+    pub fn try_post_signed(&self, body: &[u8]) -> Result<u16, reqwest::Error> {
+        let r = self
+            .http
+            .post(self.url("/webhooks/meta"))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sign(APP_SECRET, body))
+            .body(body.to_vec())
+            .send()?;
+        Ok(r.status().as_u16())
+    }
+
     pub fn post_webhook(&self, body: &[u8], signature: Option<&str>) -> (u16, String) {
         self.post_raw("/webhooks/meta", body.to_vec(), signature)
     }
@@ -434,13 +504,70 @@ impl Relay {
         )
     }
 
+    /// `RELAY_DATABASE_URL`, when this relay runs on PostgreSQL.
+    pub fn database_url(&self) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "RELAY_DATABASE_URL")
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn on_postgres(&self) -> bool {
+        self.database_url().is_some()
+    }
+
+    /// relay.db, for the tests of what only SQLite has (backup, restore, the file itself).
     pub fn db(&self) -> Connection {
+        assert!(
+            !self.on_postgres(),
+            "this test reads relay.db, which a relay on PostgreSQL does not have: read through `rows`"
+        );
         Connection::open_with_flags(self.dir.join("relay.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open relay.db read-only")
     }
 
+    /// Rows of one query on the relay's database, whichever backend it runs on; each column
+    /// as text, None for NULL. Write SQL both dialects accept.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        if let Some(url) = self.database_url() {
+            return pg::psql_rows(url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        let db = self.db();
+        let mut st = db.prepare(sql).expect(sql);
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                            rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect(sql);
+        rows.map(|r| r.expect("row")).collect()
+    }
+
+    /// The first column of the first row (None when there is no row or it is NULL).
+    pub fn scalar(&self, sql: &str) -> Option<String> {
+        self.rows(sql)
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
-        self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
+        self.scalar(sql)
+            .unwrap_or_else(|| panic!("{sql}: no value"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Rows stored as messages anywhere (routed or parked).
@@ -449,14 +576,10 @@ impl Relay {
     }
 
     pub fn security_events(&self) -> Vec<(String, String)> {
-        let db = self.db();
-        let mut st = db
-            .prepare("SELECT type, reason FROM security_events ORDER BY id")
-            .expect("security_events");
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .expect("query");
-        rows.map(|r| r.expect("row")).collect()
+        self.rows("SELECT type, reason FROM security_events ORDER BY id")
+            .into_iter()
+            .map(|r| (text(&r, 0), text(&r, 1)))
+            .collect()
     }
 
     pub fn has_security_event(&self, kind: &str) -> bool {
@@ -465,18 +588,16 @@ impl Relay {
 
     /// Payloads of the node log, in seq order.
     pub fn events(&self) -> Vec<(String, serde_json::Value)> {
-        let db = self.db();
-        let mut st = db
-            .prepare("SELECT kind, payload FROM events ORDER BY node_id, seq")
-            .expect("events");
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .expect("query");
-        rows.map(|r| {
-            let (k, p) = r.expect("row");
-            (k, serde_json::from_str(&p).expect("payload is JSON"))
-        })
-        .collect()
+        self.rows("SELECT kind, payload FROM events ORDER BY node_id, seq")
+            .into_iter()
+            .map(|r| {
+                let payload = text(&r, 1);
+                (
+                    text(&r, 0),
+                    serde_json::from_str(&payload).expect("payload is JSON"),
+                )
+            })
+            .collect()
     }
 
     pub fn metrics(&self) -> String {
@@ -490,6 +611,20 @@ impl Relay {
     pub fn metric(&self, series: &str) -> Option<f64> {
         metric_value(&self.metrics(), series)
     }
+}
+
+/// A time as either backend prints it: RFC 3339 text (SQLite) or a `timestamptz`
+/// (PostgreSQL, `2026-12-05 10:00:00.123+00`).
+pub fn parse_db_time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z"))
+        .unwrap_or_else(|e| panic!("{s:?} is not a time: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
+/// Column `i` of a row from `Relay::rows`, NULL as "".
+pub fn text(row: &[Option<String>], i: usize) -> String {
+    row.get(i).cloned().flatten().unwrap_or_default()
 }
 
 /// Value of the series named exactly `series` (name plus labels as printed) in Prometheus text.

@@ -517,6 +517,47 @@ impl Drop for PgCluster {
     }
 }
 
+/// Rows of one query on the database at `url`, each column as text (None for NULL), for
+/// tests that read the same tables on either backend.
+pub fn psql_rows(url: &str, sql: &str) -> Result<Vec<Vec<Option<String>>>, PgError> {
+    const NULL: &str = "\u{1}";
+    let bin = find_bin_dir(
+        std::env::var("PATH").ok().as_deref(),
+        Path::new(DEBIAN_ROOT),
+    )?;
+    let out = Command::new(bin.join("psql"))
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-F",
+            "\u{1f}",
+            "-R",
+            "\u{1e}",
+            "-P",
+            &format!("null={NULL}"),
+        ])
+        .args(["-d", url, "-c", sql])
+        .output()
+        .map_err(|e| PgError::Failed(format!("cannot run psql: {e}")))?;
+    if !out.status.success() {
+        return Err(PgError::Failed(format!(
+            "psql failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    Ok(text
+        .split('\u{1e}')
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.split('\u{1f}')
+                .map(|v| (v != NULL).then(|| v.to_string()))
+                .collect()
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

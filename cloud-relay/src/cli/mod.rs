@@ -197,19 +197,18 @@ fn load(cli_config: Option<&Path>) -> anyhow::Result<RelayConfig> {
 }
 
 /// Commands that only know SQLite refuse to run when RELAY_DATABASE_URL selects PostgreSQL,
-/// instead of quietly working on a `relay.db` nobody serves from. `serve`, `demo` and
-/// `preflight` refuse through the configuration's fatal problems; `migrate`, `node`,
-/// `route`, `dlq` and `funnel` know both.
+/// instead of quietly working on a `relay.db` nobody serves from. Every other command knows
+/// both backends.
 fn sqlite_only(command: &Command) -> Option<&'static str> {
     match command {
         Command::Serve
-        | Command::Demo { .. }
         | Command::Migrate
         | Command::Preflight
         | Command::Node(_)
         | Command::Route(_)
         | Command::Dlq(_)
         | Command::Funnel { .. } => None,
+        Command::Demo { .. } => Some("demo"),
         Command::Backup { .. } => Some("backup"),
         Command::Restore { .. } => Some("restore"),
     }

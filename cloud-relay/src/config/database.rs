@@ -1,13 +1,11 @@
 //! `RELAY_DATABASE_URL`: which database the relay keeps its state in. Unset (the default):
-//! SQLite, `relay.db` in `RELAY_DATA_DIR`. A `postgres://` URL: PostgreSQL (issue 18), for
-//! several relays on one database. Environment only, never the TOML file: the URL carries
-//! the database password, and is kept as a `Secret` so it never reaches a log.
+//! SQLite, `relay.db` in `RELAY_DATA_DIR`. A `postgres://` URL: PostgreSQL, for several
+//! relays on one database (docs/relay.md § PostgreSQL backend). Environment only, never the
+//! TOML file: the URL carries the database password, and is kept as a `Secret` so it never
+//! reaches a log.
 //!
-//! The PostgreSQL backend is being built in steps; until every part of the relay runs on it,
-//! `serve` (and every command that would quietly use SQLite instead) refuses to start with
-//! the URL set, rather than run half on one database and half on the other. `migrate`,
-//! `node`, `route`, `dlq` and `funnel` already work on PostgreSQL; `backup` and `restore` point to
-//! PostgreSQL's own tools.
+//! Every command knows both backends except `backup` and `restore` (which point to
+//! PostgreSQL's own tools) and `demo` (which sets up its own embedded SQLite relay).
 
 use super::env::EnvSource;
 use super::RelayConfig;
@@ -23,14 +21,10 @@ pub enum Backend {
     Postgres(Secret),
 }
 
-/// Why a relay with `RELAY_DATABASE_URL` set does not serve yet; said by `serve`,
-/// `preflight` and the commands that only know SQLite.
-pub const POSTGRES_NOT_READY: &str =
-    "RELAY_DATABASE_URL selects PostgreSQL, which this relay cannot serve from yet: \
-     ingest, reading, acks, cross-relay wake-ups, away notices, retention, housekeeping, nodes, \
-     routes and the outbox store are built, but Graph sending, payments, media and metrics still \
-     run on SQLite only (issue 18). Unset RELAY_DATABASE_URL to run on SQLite in RELAY_DATA_DIR; \
-     `resto-relay migrate`, `node`, `route`, `dlq` and `funnel` already work on PostgreSQL.";
+/// `resto-relay demo` builds a throwaway restaurant in its own SQLite database.
+pub const DEMO_ON_SQLITE: &str = "`resto-relay demo` sets up a throwaway restaurant in its own SQLite \
+     database and never touches a shared one: unset RELAY_DATABASE_URL (and point RELAY_DATA_DIR at an \
+     empty directory) to run the demo.";
 
 /// `resto-relay backup` and `restore` copy `relay.db`; a PostgreSQL deployment is backed up
 /// with PostgreSQL's own tools.
@@ -75,7 +69,10 @@ impl RelayConfig {
             Backend::Postgres(_) if matches!(command, "backup" | "restore") => {
                 Err(POSTGRES_BACKUP.to_string())
             }
-            Backend::Postgres(_) => Err(format!("`resto-relay {command}`: {POSTGRES_NOT_READY}")),
+            Backend::Postgres(_) if command == "demo" => Err(DEMO_ON_SQLITE.to_string()),
+            Backend::Postgres(_) => Err(format!(
+                "`resto-relay {command}` only works on SQLite: unset RELAY_DATABASE_URL"
+            )),
         }
     }
 }
@@ -95,15 +92,19 @@ mod tests {
     }
 
     #[test]
-    fn a_postgres_url_is_selected_kept_secret_and_refused_by_serve() {
+    fn a_postgres_url_is_selected_kept_secret_and_served() {
         let url = "postgres://relay:hunter2@db:5432/relay";
         let cfg = RelayConfig::load(None, &[("RELAY_DATABASE_URL", url)]).unwrap();
         assert_eq!(cfg.backend(), Backend::Postgres(Secret::new(url)));
         assert!(!format!("{cfg:?}").contains("hunter2"));
-        let problems = cfg.fatal_problems().join("\n");
-        assert!(problems.contains("cannot serve from yet"), "{problems}");
-        // Every command but backup and restore knows PostgreSQL now; one that did not would
-        // be refused with the reason.
+        let problems = cfg.fatal_problems();
+        assert!(
+            !problems.iter().any(|p| p.contains("DATABASE")),
+            "{problems:?}"
+        );
+        let demo = cfg.require_sqlite("demo").unwrap_err();
+        assert!(demo.contains("unset RELAY_DATABASE_URL"), "{demo}");
+        // A command that only knew SQLite would be refused with the reason.
         let refused = cfg.require_sqlite("a-new-command").unwrap_err();
         assert!(refused.contains("resto-relay a-new-command"), "{refused}");
         let backup = cfg.require_sqlite("backup").unwrap_err();
@@ -111,7 +112,7 @@ mod tests {
             backup.contains("pg_dump") && backup.contains("master.key"),
             "{backup}"
         );
-        assert!(refused.contains("Unset RELAY_DATABASE_URL"), "{refused}");
+        assert!(refused.contains("unset RELAY_DATABASE_URL"), "{refused}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod read_receipts;
 mod tests;
 
 pub use away::{AwayConfig, AwayRoute, NoticeLang};
-pub use database::{Backend, POSTGRES_BACKUP, POSTGRES_NOT_READY};
+pub use database::{Backend, DEMO_ON_SQLITE, POSTGRES_BACKUP};
 pub use env::{EnvSource, ProcessEnv};
 pub use maintenance::{BackupConfig, RetentionConfig};
 pub use media::MediaConfig;
@@ -152,9 +152,6 @@ impl RelayConfig {
                  to the App Secret from Meta's App Dashboard (App settings › Basic)"
                     .into(),
             );
-        }
-        if self.database_url.is_some() {
-            problems.push(POSTGRES_NOT_READY.into());
         }
         problems.extend(self.payments.problems());
         problems.extend(self.away.problems());

@@ -29,6 +29,7 @@ mod payments;
 mod provision;
 mod read_receipts;
 mod relay_cli;
+mod relay_pair;
 mod relay_postgres;
 mod relay_send;
 mod reply_order;

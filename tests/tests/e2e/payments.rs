@@ -7,7 +7,7 @@
 use resto_e2e::console::{add_staff, ConsoleClient};
 use resto_e2e::fake_chargily::FakeChargily;
 use resto_e2e::fake_graph::FakeGraph;
-use resto_e2e::{free_port, sign, wa_text, wait_until, Edge, Relay};
+use resto_e2e::{free_port, sign, text, wa_text, wait_until, Edge, Relay};
 use resto_sync::payment::{CreateCheckout, CREATE_CHECKOUT};
 
 const PHONE: &str = "109876543210987";
@@ -342,20 +342,17 @@ fn a_checkout_request_the_edge_resends_after_a_crash_creates_one_checkout_and_on
     // What the edge wrote in its outbox, as the relay received it.
     let request: CreateCheckout = shop
         .relay
-        .db()
-        .query_row(
-            "SELECT order_ref, amount, method, locale FROM payment_checkouts WHERE attempt_id = ?1",
-            [&attempt],
-            |r| {
-                Ok(CreateCheckout {
-                    order_ref: r.get(0)?,
-                    amount: r.get(1)?,
-                    method: r.get(2)?,
-                    locale: r.get(3)?,
-                })
-            },
-        )
-        .unwrap();
+        .rows(&format!(
+            "SELECT order_ref, amount, method, locale FROM payment_checkouts WHERE attempt_id = '{attempt}'"
+        ))
+        .first()
+        .map(|r| CreateCheckout {
+            order_ref: text(r, 0),
+            amount: text(r, 1).parse().unwrap(),
+            method: text(r, 2),
+            locale: text(r, 3),
+        })
+        .expect("the checkout request");
 
     shop.edge.kill9();
     shop.edge

@@ -1,8 +1,8 @@
-//! `RELAY_DATABASE_URL` on the real program, against a throwaway PostgreSQL cluster:
-//! `migrate` prepares the database (idempotent), `node`, `route`, `dlq` and `funnel` work on it (`node
-//! add` guarded by the master-key fingerprint), `backup` points to PostgreSQL's tools, while
-//! `serve` and the SQLite-only commands refuse to start rather than run half on PostgreSQL
-//! (issue 18 is built in steps).
+//! `RELAY_DATABASE_URL` on the real program's commands, against a throwaway PostgreSQL
+//! cluster: `migrate` prepares the database (idempotent), `node`, `route`, `dlq`, `funnel` and
+//! `preflight` work on it (`node add` and `preflight` guarded by the master-key fingerprint),
+//! `backup` points to PostgreSQL's tools and `demo` to SQLite. Serving on it: `relay_pair.rs`
+//! and the whole relay suite with `RESTO_E2E_RELAY_DB=postgres`.
 
 use resto_e2e::pg::PgCluster;
 use resto_e2e::{program, temp_dir, APP_SECRET};
@@ -20,7 +20,7 @@ fn relay(dir: &std::path::Path, url: &str, args: &[&str]) -> Output {
 }
 
 #[test]
-fn admin_commands_work_on_postgres_and_serve_refuses_until_the_backend_is_complete() {
+fn admin_commands_and_preflight_work_on_postgres() {
     let cluster = PgCluster::start().unwrap_or_else(|e| panic!("{e}"));
     let url = cluster.create_database("relay").unwrap();
     let dir = temp_dir("relay-pg");
@@ -127,14 +127,32 @@ fn admin_commands_work_on_postgres_and_serve_refuses_until_the_backend_is_comple
     );
     assert_eq!(String::from_utf8_lossy(&funnel.stdout).trim(), "[]");
 
-    for args in [&["serve"][..], &["preflight"]] {
-        let out = relay(&dir, &url, args);
-        let err = String::from_utf8_lossy(&out.stderr).to_string()
-            + &String::from_utf8_lossy(&out.stdout);
-        assert!(!out.status.success(), "{args:?} must refuse: {err}");
-        assert!(err.contains("cannot serve from yet"), "{args:?}: {err}");
-        assert!(!err.contains("resto-test-password"), "{err}");
-    }
+    // preflight reads the database without changing it: reachable, schema up to date, and
+    // this relay's master.key checked against the deployment's.
+    let ok = relay(&dir, &url, &["preflight"]);
+    let said =
+        String::from_utf8_lossy(&ok.stdout).to_string() + &String::from_utf8_lossy(&ok.stderr);
+    assert!(!said.contains("master key"), "{said}");
+    assert!(!said.contains("pending migration"), "{said}");
+    assert!(!said.contains("resto-test-password"), "{said}");
+    let wrong = relay(&other, &url, &["preflight"]);
+    let said = String::from_utf8_lossy(&wrong.stdout).to_string()
+        + &String::from_utf8_lossy(&wrong.stderr);
+    assert!(!wrong.status.success());
+    assert!(said.contains("not this deployment's master key"), "{said}");
+    let unreachable = relay(&dir, &cluster.url_for("nosuchdb"), &["preflight"]);
+    let said = String::from_utf8_lossy(&unreachable.stdout).to_string()
+        + &String::from_utf8_lossy(&unreachable.stderr);
+    assert!(!unreachable.status.success());
+    assert!(
+        said.contains("cannot read the PostgreSQL database"),
+        "{said}"
+    );
+    assert!(!said.contains("resto-test-password"), "{said}");
+    // The demo builds its own throwaway SQLite restaurant, never in a shared database.
+    let demo = relay(&dir, &url, &["demo"]);
+    assert!(!demo.status.success());
+    assert!(String::from_utf8_lossy(&demo.stderr).contains("unset RELAY_DATABASE_URL"));
     // Nothing was written to SQLite behind the operator's back.
     assert!(!dir.join("relay.db").exists());
 

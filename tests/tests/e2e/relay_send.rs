@@ -32,11 +32,8 @@ fn queue(relay: &Relay, node: &str, secret: &str, id: &str, message: Value) {
 
 fn state(relay: &Relay, id: &str) -> String {
     relay
-        .db()
-        .query_row("SELECT state FROM outbox_items WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap()
+        .scalar(&format!("SELECT state FROM outbox_items WHERE id = '{id}'"))
+        .expect("an outbox item")
 }
 
 fn statuses(relay: &Relay, node: &str, secret: &str) -> Vec<Value> {
@@ -184,12 +181,7 @@ fn retries_stop_after_the_configured_attempts() {
         state(&relay, "x1") == "dead"
     });
     assert_eq!(graph.received().len(), 3);
-    let attempts: i64 = relay
-        .db()
-        .query_row("SELECT attempts FROM outbox_items WHERE id='x1'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let attempts = relay.count("SELECT attempts FROM outbox_items WHERE id='x1'");
     assert_eq!(attempts, 3);
 }
 
@@ -208,14 +200,9 @@ fn a_reply_for_a_route_without_token_is_dead_lettered_with_the_fix() {
     );
     wait_until(10, "dead-lettered", || state(&relay, "no-token") == "dead");
     assert!(graph.received().is_empty(), "nothing sent without a token");
-    let err: String = relay
-        .db()
-        .query_row(
-            "SELECT last_error FROM outbox_items WHERE id='no-token'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let err = relay
+        .scalar("SELECT last_error FROM outbox_items WHERE id='no-token'")
+        .unwrap_or_default();
     assert!(err.contains("--access-token-file"), "{err}");
 }
 

@@ -52,12 +52,7 @@ fn a_poll_answers_at_once_with_the_events_past_after() {
         .map(|e| e["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, vec![3, 4]);
-    let acked: i64 = relay
-        .db()
-        .query_row("SELECT acked_seq FROM nodes WHERE id = ?1", [&node], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let acked = relay.count(&format!("SELECT acked_seq FROM nodes WHERE id = '{node}'"));
     assert_eq!(acked, 2, "after=2 acknowledged everything up to 2");
     let m = relay.metrics();
     assert!(

@@ -2,7 +2,7 @@
 //! fixtures README table says. The table is read at test time: it is the single source of truth.
 
 use base64::Engine;
-use resto_e2e::{fixture, meta_fixtures, sign, Relay};
+use resto_e2e::{fixture, meta_fixtures, sign, text, Relay};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -342,13 +342,10 @@ fn batches_with_several_entries_store_every_message_in_payload_order() {
         assert_eq!(messages, 3, "{name}: the README promises 3 messages");
         want.extend(events.iter().map(|r| r.get("msg_id").unwrap().to_string()));
     }
-    let db = relay.db();
-    let stored: Vec<(i64, String)> = db
-        .prepare("SELECT seq, payload FROM events ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
+    let stored: Vec<(i64, String)> = relay
+        .rows("SELECT seq, payload FROM events ORDER BY seq")
+        .iter()
+        .map(|r| (text(r, 0).parse().unwrap(), text(r, 1)))
         .collect();
     let seqs: Vec<i64> = stored.iter().map(|(s, _)| *s).collect();
     assert!(

@@ -76,13 +76,13 @@ impl EventStore {
         }
     }
 
-    /// At start-up: makes the replies leased by this database's previous relay process due
-    /// now. Only on SQLite, whose one relay holds the data-dir lock; on PostgreSQL the other
-    /// relays' leases are live, and a dead relay's simply run out.
+    /// At start-up, with the data-dir lock held: makes the replies leased by this relay's
+    /// previous process due now. On PostgreSQL only its own (by relay id): the other relays'
+    /// leases are live, and a relay that never returns leaves its leases to run out.
     pub async fn release_dead_leases(&self) -> Result<usize, StoreError> {
         match self {
             EventStore::Sqlite(s) => s.release_dead_leases().await,
-            EventStore::Postgres(_) => Ok(0),
+            EventStore::Postgres(s) => s.release_own_leases().await,
         }
     }
 

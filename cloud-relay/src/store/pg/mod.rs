@@ -18,6 +18,7 @@ pub mod connect;
 mod events;
 mod funnel;
 mod group;
+pub mod inspect;
 pub mod listen;
 mod master_key;
 pub mod migrate;
@@ -45,6 +46,8 @@ struct Inner {
     target: PgTarget,
     pool: Pool,
     writer: mpsc::Sender<writer::Job>,
+    /// This relay's stable id (`RelayIdentity`), recorded on the leases it takes.
+    instance: std::sync::OnceLock<String>,
 }
 
 impl PgStore {
@@ -65,6 +68,7 @@ impl PgStore {
                 target,
                 pool,
                 writer,
+                instance: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -93,6 +97,16 @@ impl PgStore {
     /// The connection pool, for the parts of the relay that keep their own transactions.
     pub fn pool(&self) -> &Pool {
         &self.inner.pool
+    }
+
+    /// Names this relay on the leases it takes (once, at start-up; `serve` reads it from
+    /// `<data_dir>/relay.id`). Stores used without it (commands, tests) lease as "".
+    pub fn set_instance(&self, id: &str) {
+        let _ = self.inner.instance.set(id.to_string());
+    }
+
+    fn instance(&self) -> &str {
+        self.inner.instance.get().map(String::as_str).unwrap_or("")
     }
 
     pub fn target(&self) -> &PgTarget {

@@ -175,7 +175,7 @@ async fn apply_change(tx: &Transaction<'_>, u: &OutboxUpdate) -> Result<(), Stor
         }
         OutboxChange::Retry { at, error } => {
             tx.execute(
-                "UPDATE outbox_items SET next_attempt_at = $3, last_error = $4, leased = false \
+                "UPDATE outbox_items SET next_attempt_at = $3, last_error = $4, leased = false, leased_by = NULL \
                  WHERE node_id = $1 AND id = $2 AND state = 'queued'",
                 &[key[0], key[1], &parse_time(at)?, error],
             )
@@ -184,7 +184,7 @@ async fn apply_change(tx: &Transaction<'_>, u: &OutboxUpdate) -> Result<(), Stor
         OutboxChange::Sent { provider_msg_id } => {
             let left = tx
                 .query_opt(
-                    "UPDATE outbox_items SET state = 'sent', head = false, leased = false, \
+                    "UPDATE outbox_items SET state = 'sent', head = false, leased = false, leased_by = NULL, \
                          provider_msg_id = $3, last_error = NULL \
                      WHERE node_id = $1 AND id = $2 RETURNING account, recipient",
                     &[key[0], key[1], provider_msg_id],
@@ -198,7 +198,7 @@ async fn apply_change(tx: &Transaction<'_>, u: &OutboxUpdate) -> Result<(), Stor
         } => {
             let left = tx
                 .query_opt(
-                    "UPDATE outbox_items SET state = 'dead', head = false, leased = false, \
+                    "UPDATE outbox_items SET state = 'dead', head = false, leased = false, leased_by = NULL, \
                          last_error = $3, released_later = $4 \
                      WHERE node_id = $1 AND id = $2 RETURNING account, recipient",
                     &[key[0], key[1], error, &(*released_later as i32)],
@@ -280,15 +280,30 @@ impl PgStore {
                      JOIN unnest($1::text[], $2::text[]) AS chosen(node_id, id) USING (node_id, id) \
                      WHERE o.state = 'queued' AND o.head AND o.next_attempt_at <= now() \
                      FOR UPDATE OF o SKIP LOCKED) \
-                 UPDATE outbox_items o SET attempts = o.attempts + 1, next_attempt_at = $3, leased = true \
+                 UPDATE outbox_items o SET attempts = o.attempts + 1, next_attempt_at = $3, leased = true, \
+                     leased_by = $4 \
                  FROM c WHERE o.node_id = c.node_id AND o.id = c.id \
                  RETURNING o.node_id, o.id, o.payload, o.attempts - 1, o.account, o.recipient, o.queue_seq",
-                &[&nodes, &ids, &until],
+                &[&nodes, &ids, &until, &self.instance()],
             )
             .await?;
         let mut claimed: Vec<DueItem> = rows.iter().map(due_item).collect();
         claimed.sort_by_key(|d| d.queue_seq);
         Ok(claimed)
+    }
+
+    /// At start-up: makes the replies leased by this relay's previous process due now (its
+    /// data-dir lock says that process is dead); other relays' leases stay.
+    pub async fn release_own_leases(&self) -> Result<usize, StoreError> {
+        let client = self.pool().get().await?;
+        let n = client
+            .execute(
+                "UPDATE outbox_items SET leased = false, leased_by = NULL, next_attempt_at = now() \
+                 WHERE state = 'queued' AND leased AND leased_by = $1",
+                &[&self.instance()],
+            )
+            .await?;
+        Ok(n as usize)
     }
 
     /// Replies in the dead-letter queue.
