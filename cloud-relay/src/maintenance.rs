@@ -15,6 +15,10 @@ use std::time::Duration;
 
 pub async fn backup_job(app: Arc<AppState>) {
     let cfg = &app.config;
+    if cfg.database_url.is_some() {
+        tracing::info!("scheduled backups copy relay.db only: back the PostgreSQL database up with pg_dump or base backups (docs/RUNBOOK.md)");
+        return;
+    }
     if cfg.backup.schedule.trim().is_empty() {
         tracing::warn!("scheduled backups are OFF (backup.schedule is empty)");
         return;
