@@ -166,21 +166,11 @@ async fn store_checkouts(
     checkouts: Vec<(String, CreateCheckout)>,
     response: &mut OutboxResponse,
 ) -> Result<(), StoreError> {
-    let (node_id, now) = (node.to_string(), crate::store::now_rfc3339());
-    let fresh = app
-        .store
-        .sqlite_only()
-        .with_connection(move |c| {
-            let tx = c.transaction()?;
-            let mut fresh = Vec::new();
-            for (id, req) in checkouts {
-                let new = crate::payments::store::request(&tx, &node_id, &id, &req, &now)?;
-                fresh.push((id, new));
-            }
-            tx.commit()?;
-            Ok(fresh)
-        })
-        .await?;
+    let ids: Vec<String> = checkouts.iter().map(|(id, _)| id.clone()).collect();
+    let fresh =
+        crate::payments::ledger::request(&app.store, node, checkouts, crate::store::now_rfc3339())
+            .await?;
+    let fresh = ids.into_iter().zip(fresh);
     for (id, new) in fresh {
         if new {
             response.accepted.push(id);

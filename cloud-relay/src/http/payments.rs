@@ -5,7 +5,8 @@ use super::{error, read_limited, BodyError};
 use crate::payments::chargily::{
     reported_state, verify_signature, CheckoutState, SignatureProblem, WebhookEvent,
 };
-use crate::payments::store::{self, Report};
+use crate::payments::ledger;
+use crate::payments::store::Report;
 use crate::security::{SecurityEvent, SecurityEventType};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
@@ -119,21 +120,16 @@ async fn settle(app: &AppState, event: &WebhookEvent, state: CheckoutState) -> R
         event.data.id.clone(),
         event.data.amount,
     );
-    let report = app
-        .store
-        .sqlite_only()
-        .with_connection(move |c| {
-            store::report(
-                c,
-                &checkout,
-                state,
-                amount,
-                Some((&id, &kind)),
-                &recheck,
-                &now,
-            )
-        })
-        .await;
+    let report = ledger::report(
+        &app.store,
+        checkout,
+        state,
+        amount,
+        Some((id, kind)),
+        recheck,
+        now,
+    )
+    .await;
     match report {
         Ok(r) => {
             tracing::info!(event_id = %event.id, checkout_id = %event.data.id, outcome = ?r, "payment webhook");

@@ -8,5 +8,7 @@
 
 pub mod chargily;
 pub mod client;
+pub mod ledger;
 pub mod store;
+mod store_pg;
 pub mod worker;

@@ -207,7 +207,7 @@ pub enum Report {
 }
 
 impl Report {
-    fn outcome(&self) -> &'static str {
+    pub(crate) fn outcome(&self) -> &'static str {
         match self {
             Report::UnknownCheckout => "unknown_checkout",
             Report::AmountMismatch => "amount_mismatch",

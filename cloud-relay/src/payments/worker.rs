@@ -4,6 +4,7 @@
 
 use super::chargily::{checkout_body, reported_state, CheckoutState};
 use super::client::{Gateway, GatewayError};
+use super::ledger;
 use super::store::{self, CheckoutRow, Report};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -46,30 +47,21 @@ async fn create_due(
     app: &Arc<AppState>,
     gw: Option<&Gateway>,
 ) -> Result<(), crate::store::StoreError> {
-    let now = ts(Utc::now());
-    let due = app
-        .store
-        .sqlite_only()
-        .with_connection(move |c| store::due_creations(c, &now))
-        .await?;
+    let due = ledger::due_creations(&app.store, Utc::now()).await?;
     for c in due {
         let appended = match gw {
             Some(gw) => create_one(app, gw, c).await?,
             None => {
                 let now = ts(Utc::now());
-                app.store
-                    .sqlite_only()
-                    .with_connection(move |conn| {
-                        store::creation_failed(
-                            conn,
-                            &c,
-                            "online payments are not configured on the relay (CHARGILY_SECRET_KEY)",
-                            &now,
-                            true,
-                            &now,
-                        )
-                    })
-                    .await?
+                ledger::creation_failed(
+                    &app.store,
+                    c,
+                    "online payments are not configured on the relay (CHARGILY_SECRET_KEY)".into(),
+                    now.clone(),
+                    true,
+                    now,
+                )
+                .await?
             }
         };
         if let Some((node, seq)) = appended {
@@ -103,20 +95,16 @@ async fn create_one(
         Ok(made) => {
             let url = made.checkout_url.clone().unwrap_or_default();
             tracing::info!(node_id = %c.node_id, attempt_id = %c.attempt_id, checkout_id = %made.id, "checkout created");
-            app.store
-                .sqlite_only()
-                .with_connection(move |conn| {
-                    store::created(
-                        conn,
-                        &c,
-                        &made.id,
-                        &url,
-                        &ts(now + expire),
-                        &ts(now + recheck),
-                        &ts(now),
-                    )
-                })
-                .await
+            ledger::created(
+                &app.store,
+                c,
+                made.id,
+                url,
+                ts(now + expire),
+                ts(now + recheck),
+                ts(now),
+            )
+            .await
         }
         Err(e) => {
             let requested = DateTime::parse_from_rfc3339(&c.requested_at)
@@ -128,12 +116,7 @@ async fn create_one(
             let wait = Duration::seconds(1i64 << c.attempts.min(5)).min(Duration::seconds(30));
             tracing::warn!(node_id = %c.node_id, attempt_id = %c.attempt_id, attempts = c.attempts + 1, give_up, error = %e, "checkout not created");
             let error = e.to_string();
-            app.store
-                .sqlite_only()
-                .with_connection(move |conn| {
-                    store::creation_failed(conn, &c, &error, &ts(now + wait), give_up, &ts(now))
-                })
-                .await
+            ledger::creation_failed(&app.store, c, error, ts(now + wait), give_up, ts(now)).await
         }
     }
 }
@@ -161,12 +144,7 @@ pub async fn reconcile(
     gw: &Gateway,
 ) -> Result<usize, crate::store::StoreError> {
     let p = app.config.payments.clone();
-    let now = ts(Utc::now());
-    let due = app
-        .store
-        .sqlite_only()
-        .with_connection(move |c| store::unsettled(c, &now))
-        .await?;
+    let due = ledger::unsettled(&app.store, Utc::now()).await?;
     let mut moved = 0;
     for c in due {
         let Some(id) = c.checkout_id.clone() else {
@@ -196,13 +174,7 @@ pub async fn reconcile(
         };
         // Not due again before the next pass of a per-minute schedule.
         let recheck = ts(now + Duration::seconds(p.reconcile_after_secs.min(60) as i64));
-        let report = app
-            .store
-            .sqlite_only()
-            .with_connection(move |conn| {
-                store::report(conn, &id, state, amount, None, &recheck, &ts(now))
-            })
-            .await?;
+        let report = ledger::report(&app.store, id, state, amount, None, recheck, ts(now)).await?;
         if let Report::Moved {
             appended: (node, seq),
             state,

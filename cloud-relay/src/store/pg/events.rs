@@ -96,3 +96,40 @@ impl PgStore {
             .collect())
     }
 }
+
+/// Appends one event to a node's log inside `tx` (a payment update, written with the change
+/// it reports): the node row is locked `FOR NO KEY UPDATE` and the seq taken from
+/// `last_seq`, as the group writer does, so the seq guarantee of `writer.rs` holds; the
+/// NOTIFY reaches other relays at commit. The caller holds no node lock yet (lock order).
+pub(crate) async fn append_event(
+    tx: &deadpool_postgres::Transaction<'_>,
+    node_id: &str,
+    kind: EventKind,
+    payload: &str,
+) -> Result<u64, StoreError> {
+    let last: i64 = tx
+        .query_opt(
+            "SELECT last_seq FROM nodes WHERE id = $1 FOR NO KEY UPDATE",
+            &[&node_id],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Invalid(format!("node {node_id} does not exist")))?
+        .get(0);
+    let seq = last + 1;
+    tx.execute(
+        "INSERT INTO events (node_id, seq, id, kind, received_at, payload) VALUES ($1, $2, $3, $4, now(), $5)",
+        &[&node_id, &seq, &super::super::new_event_id(), &kind.as_str(), &payload],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE nodes SET last_seq = $2 WHERE id = $1",
+        &[&node_id, &seq],
+    )
+    .await?;
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&super::writer::CHANNEL, &format!("{node_id} {seq}")],
+    )
+    .await?;
+    Ok(seq as u64)
+}

@@ -15,7 +15,7 @@
 pub mod admin;
 mod away;
 pub mod connect;
-mod events;
+pub(crate) mod events;
 mod funnel;
 mod group;
 pub mod inspect;

@@ -9,6 +9,7 @@ mod master_key;
 mod migrations;
 mod outbox;
 mod parity;
+mod payments;
 mod retention;
 mod routes;
 mod sequences;
