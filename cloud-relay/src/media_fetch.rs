@@ -53,10 +53,10 @@ pub async fn run(app: Arc<AppState>) {
     }
     let mut last_purge = tokio::time::Instant::now();
     loop {
-        if let Err(e) = app.store.sqlite_only().scan_media().await {
+        if let Err(e) = app.store.scan_media().await {
             tracing::error!(error = %e, "cannot look for new media");
         }
-        match app.store.sqlite_only().due_media(8).await {
+        match app.store.due_media(8).await {
             Ok(due) => {
                 let mut jobs = tokio::task::JoinSet::new();
                 for m in due {
@@ -127,10 +127,24 @@ impl Resolve for PublicOnly {
 
 async fn fetch_one(app: &Arc<AppState>, client: &reqwest::Client, m: DueMedia) {
     let outcome = match download(app, client, &m).await {
-        Ok((mime_type, size)) => {
-            app.metrics.media_fetch(&m.kind, "fetched");
-            tracing::info!(media = m.id, kind = %m.kind, size, "media fetched");
-            FetchOutcome::Fetched { mime_type, size }
+        Ok(Downloaded {
+            mime_type,
+            size,
+            part,
+        }) => {
+            let path = media_path(&app.config.data_dir, m.id);
+            let fetched = FetchOutcome::Fetched { mime_type, size };
+            // Kept (file renamed, or bytes in the shared database) and recorded together.
+            match app.store.keep_media(m.id, part, path, fetched).await {
+                Ok(()) => {
+                    app.metrics.media_fetch(&m.kind, "fetched");
+                    tracing::info!(media = m.id, kind = %m.kind, size, "media fetched");
+                }
+                Err(e) => {
+                    tracing::error!(media = m.id, error = %e, "cannot keep fetched media; fetched again later")
+                }
+            }
+            return;
         }
         Err(Refusal::Transient(e)) if m.attempts + 1 < app.config.media.max_attempts => {
             app.metrics.media_fetch(&m.kind, "retry");
@@ -167,7 +181,7 @@ async fn fetch_one(app: &Arc<AppState>, client: &reqwest::Client, m: DueMedia) {
             }
         }
     };
-    if let Err(e) = app.store.sqlite_only().record_media(m.id, outcome).await {
+    if let Err(e) = app.store.record_media(m.id, outcome).await {
         tracing::error!(media = m.id, error = %e, "cannot record a media fetch");
     }
 }
@@ -182,11 +196,18 @@ struct MediaInfo {
 }
 
 /// Fetches the bytes into the row's file; returns (mime type, size).
+/// A verified download, fsynced in its part file, not yet kept.
+struct Downloaded {
+    mime_type: String,
+    size: u64,
+    part: std::path::PathBuf,
+}
+
 async fn download(
     app: &AppState,
     client: &reqwest::Client,
     m: &DueMedia,
-) -> Result<(String, u64), Refusal> {
+) -> Result<Downloaded, Refusal> {
     let limit = size_limit(&m.kind);
     let (url, token, sha, mime) = match (&m.media_id, m.provider) {
         (Some(media_id), Provider::Wa) => {
@@ -283,15 +304,15 @@ async fn download(
         }
     }
     // Durable before the row says `fetched` (DESIGN §4).
-    tokio::task::spawn_blocking(move || {
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&part, &path)
+    tokio::task::spawn_blocking(move || file.sync_all())
+        .await
+        .map_err(|e| Refusal::Transient(format!("cannot keep media: {e}")))?
+        .map_err(|e| Refusal::Transient(format!("cannot keep media: {e}")))?;
+    Ok(Downloaded {
+        mime_type: served,
+        size,
+        part,
     })
-    .await
-    .map_err(|e| Refusal::Transient(format!("cannot keep media: {e}")))?
-    .map_err(|e| Refusal::Transient(format!("cannot keep media: {e}")))?;
-    Ok((served, size))
 }
 
 async fn media_info(
@@ -348,7 +369,7 @@ fn classify_send_error(e: &reqwest::Error) -> Refusal {
 async fn purge(app: &AppState) {
     let keep = chrono::Duration::hours(app.config.media.keep_after_delivery_hours as i64);
     let before = (chrono::Utc::now() - keep).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    match app.store.sqlite_only().purge_delivered_media(before).await {
+    match app.store.purge_delivered_media(before).await {
         Ok(ids) => {
             for id in ids {
                 let _ = std::fs::remove_file(media_path(&app.config.data_dir, id));

@@ -88,7 +88,7 @@ pub async fn media_taken(
         Ok(r) => r,
         Err(r) => return r,
     };
-    if let Err(e) = app.store.sqlite_only().media_delivered(row.id).await {
+    if let Err(e) = app.store.media_delivered(row.id).await {
         tracing::error!(media = row.id, error = %e, "cannot mark media delivered");
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -116,12 +116,7 @@ async fn the_nodes_media(
             USAGE,
         ));
     };
-    match app
-        .store
-        .sqlite_only()
-        .media_for_node(&node, &q.msg_id, q.index)
-        .await
-    {
+    match app.store.media_for_node(&node, &q.msg_id, q.index).await {
         Ok(Some(r)) => Ok(r),
         Ok(None) => Err(error(
             StatusCode::NOT_FOUND,
@@ -152,28 +147,22 @@ fn requested_start(headers: &HeaderMap) -> Result<u64, ()> {
 
 async fn serve_file(app: &AppState, id: i64, mime: Option<&str>, from: u64) -> Response {
     let path = media_path(&app.config.data_dir, id);
-    // Media is at most 100 MB and read by one device at a time: read the rest at once.
-    let read = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, Vec<u8>)> {
-        use std::io::{Read, Seek};
-        let mut file = std::fs::File::open(&path)?;
-        let len = file.metadata()?.len();
-        if from > len {
-            return Ok((len, Vec::new()));
-        }
-        file.seek(std::io::SeekFrom::Start(from))?;
-        let mut bytes = Vec::with_capacity((len - from) as usize);
-        file.read_to_end(&mut bytes)?;
-        Ok((len, bytes))
-    })
-    .await;
-    let (len, bytes) = match read {
-        Ok(Ok(r)) => r,
-        _ => {
-            tracing::error!(media = id, "media file missing or unreadable");
+    let (len, bytes) = match app.store.media_bytes(id, &path, from).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            tracing::error!(media = id, "media bytes missing on the relay");
             return error(
                 StatusCode::GONE,
                 "the media file is missing on the relay",
                 "ask the customer to send it again",
+            );
+        }
+        Err(e) => {
+            tracing::error!(media = id, error = %e, "cannot read media");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "relay database unavailable",
+                "retry with backoff",
             );
         }
     };

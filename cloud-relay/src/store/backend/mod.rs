@@ -5,6 +5,7 @@
 //! same requests (`tests/it/pg/parity.rs`), so handlers, workers and commands hold an
 //! `EventStore` and need not know which one it is.
 
+mod media;
 mod outbox;
 
 use crate::store::events::NodeAuthInfo;
@@ -126,17 +127,6 @@ impl EventStore {
         match self {
             EventStore::Sqlite(_) => None,
             EventStore::Postgres(s) => Some(s.listen(sink, fallback)),
-        }
-    }
-}
-
-impl EventStore {
-    /// The parts still built on SQLite only (payments, media); `serve` refuses PostgreSQL
-    /// until they are not. Removed then (issue 18).
-    pub fn sqlite_only(&self) -> &Store {
-        match self {
-            EventStore::Sqlite(s) => s,
-            EventStore::Postgres(_) => panic!("payments and media are not built on PostgreSQL yet"),
         }
     }
 }

@@ -21,6 +21,7 @@ mod group;
 pub mod inspect;
 pub mod listen;
 mod master_key;
+mod media;
 pub mod migrate;
 mod outbox;
 mod retention;

@@ -6,6 +6,7 @@ mod away;
 mod crash;
 mod ingest;
 mod master_key;
+mod media;
 mod migrations;
 mod outbox;
 mod parity;
