@@ -95,13 +95,12 @@ pub fn by_checkout_id(
         .optional()?)
 }
 
-fn tell_node(
-    conn: &Connection,
+/// The `payment_update` event's payload telling the node where checkout `c` stands.
+pub(super) fn update_payload(
     c: &CheckoutRow,
     state: PaymentState,
     extra: impl FnOnce(&mut PaymentUpdate),
-    now: &str,
-) -> Result<(String, u64), StoreError> {
+) -> Result<String, StoreError> {
     let mut u = PaymentUpdate {
         attempt_id: c.attempt_id.clone(),
         order_ref: c.request.order_ref.clone(),
@@ -112,7 +111,17 @@ fn tell_node(
         expires_at: None,
     };
     extra(&mut u);
-    let payload = serde_json::to_string(&u).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    serde_json::to_string(&u).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn tell_node(
+    conn: &Connection,
+    c: &CheckoutRow,
+    state: PaymentState,
+    extra: impl FnOnce(&mut PaymentUpdate),
+    now: &str,
+) -> Result<(String, u64), StoreError> {
+    let payload = update_payload(c, state, extra)?;
     let seq = append_to_node(
         conn,
         &c.node_id,

@@ -125,17 +125,7 @@ async fn tell_node(
     state: PaymentState,
     extra: impl FnOnce(&mut PaymentUpdate),
 ) -> Result<(String, u64), StoreError> {
-    let mut u = PaymentUpdate {
-        attempt_id: c.attempt_id.clone(),
-        order_ref: c.request.order_ref.clone(),
-        state,
-        checkout_id: c.checkout_id.clone(),
-        checkout_url: None,
-        amount: None,
-        expires_at: None,
-    };
-    extra(&mut u);
-    let payload = serde_json::to_string(&u).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let payload = super::store::update_payload(c, state, extra)?;
     let seq = append_event(tx, &c.node_id, EventKind::PaymentUpdate, &payload).await?;
     tracing::info!(node_id = %c.node_id, attempt_id = %c.attempt_id, state = state.as_str(), "payment update for the node");
     Ok((c.node_id.clone(), seq))
