@@ -1,9 +1,9 @@
-//! The relay's storage on PostgreSQL (issue 18), for operators who run several relays on one
-//! database. Selected by `RELAY_DATABASE_URL`; SQLite stays the default. Built in steps: this
-//! part covers the ingest path — durable group-commit ingest, dedupe by unique key, per-node
-//! seqs, reading a node's log after a cursor, acks, LISTEN/NOTIFY wake-ups across relays —
-//! and the master-key fingerprint. Its methods have the shapes of `store::Store`'s, so both
-//! can be put behind one interface.
+//! The relay's storage on PostgreSQL, for operators who run several relays on one database.
+//! Selected by `RELAY_DATABASE_URL`; SQLite stays the default. Durable group-commit ingest,
+//! dedupe by unique key, per-node seqs, reads after a cursor, acks, LISTEN/NOTIFY wake-ups
+//! across relays, the master-key fingerprint, nodes and routes, away notices, the outbox with
+//! claims across relays, media, retention (payments: `payments::store_pg`). Its methods have
+//! the shapes of `store::Store`'s, so `store::EventStore` puts both behind one interface.
 //!
 //! Durability: a commit returns once PostgreSQL has flushed it (`synchronous_commit=on` is
 //! forced per connection, `connect.rs`), so the 200 answered after `ingest` is a promise
