@@ -456,25 +456,20 @@ impl PgCluster {
         Ok(self.url_for(name))
     }
 
-    /// Runs one SQL command with `psql` and returns its unaligned output.
+    /// Runs one SQL command with `psql` and returns its unaligned output (columns joined by
+    /// `|`, rows by newlines, NULL as "").
     pub fn psql(&self, db: &str, sql: &str) -> Result<String, PgError> {
-        let mut c = self.command("psql");
-        c.env("PGPASSWORD", PASSWORD)
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                USER,
-                "-d",
-                db,
-                "-c",
-                sql,
-            ]);
-        let out = self.run("psql", c)?;
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        let rows = psql_rows(&self.url_for(db), sql)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| v.as_deref().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 
     /// Stops the server at once (`-m immediate`: a crash, as far as the server knows; the

@@ -187,6 +187,38 @@ pub fn place(
     Ok((order_id, number))
 }
 
+/// Tests: the demo restaurant (a fresh database tagged `tag`) with one counter order of
+/// these SKUs, one of each, placed at `now`.
+#[cfg(test)]
+pub(crate) fn demo_shop_with_order(
+    tag: &str,
+    skus: &[&str],
+    now: chrono::DateTime<chrono::Utc>,
+) -> (rusqlite::Connection, i64) {
+    let (_, mut c) = crate::store::demo_shop_db(tag);
+    let o = CounterOrder {
+        source: "counter".into(),
+        customer_name: Some("Karim".into()),
+        phone: Some("0555123467".into()),
+        lines: skus
+            .iter()
+            .map(|s| CounterLine {
+                sku: s.to_string(),
+                qty: 1,
+            })
+            .collect(),
+        fulfilment: "pickup".into(),
+        address: None,
+        eta_minutes: None,
+        voice_note: None,
+        note: None,
+    };
+    let tx = c.transaction().unwrap();
+    let (id, _) = place(&tx, &o, now).unwrap();
+    tx.commit().unwrap();
+    (c, id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

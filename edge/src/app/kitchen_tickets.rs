@@ -256,30 +256,8 @@ mod tests {
     use super::*;
     use crate::domain::printer::PrinterForm;
 
-    /// The demo restaurant with one counter order of these SKUs (one of each).
     fn with_order(skus: &[&str]) -> (Connection, i64) {
-        let (_, mut c) = crate::store::demo_shop_db("tickets");
-        let o = crate::app::counter_order::CounterOrder {
-            source: "counter".into(),
-            customer_name: Some("Karim".into()),
-            phone: Some("0555123467".into()),
-            lines: skus
-                .iter()
-                .map(|s| crate::app::counter_order::CounterLine {
-                    sku: s.to_string(),
-                    qty: 1,
-                })
-                .collect(),
-            fulfilment: "pickup".into(),
-            address: None,
-            eta_minutes: None,
-            voice_note: None,
-            note: None,
-        };
-        let tx = c.transaction().unwrap();
-        let (id, _) = crate::app::counter_order::place(&tx, &o, Utc::now()).unwrap();
-        tx.commit().unwrap();
-        (c, id)
+        crate::app::counter_order::demo_shop_with_order("tickets", skus, Utc::now())
     }
 
     fn add(c: &Connection, name: &str, categories: &[&str]) -> i64 {

@@ -153,26 +153,10 @@ mod tests {
 
     #[test]
     fn offline_lists_only_printers_with_waiting_tickets_that_failed() {
-        let (_, mut c) = crate::store::demo_shop_db("offline");
         let now = Utc::now();
         // The order comes before the printers: its jobs are written by hand below.
-        let o = crate::app::counter_order::CounterOrder {
-            source: "counter".into(),
-            customer_name: None,
-            phone: None,
-            lines: vec![crate::app::counter_order::CounterLine {
-                sku: "PZ-MARG".into(),
-                qty: 1,
-            }],
-            fulfilment: "pickup".into(),
-            address: None,
-            eta_minutes: None,
-            voice_note: None,
-            note: None,
-        };
-        let tx = c.transaction().unwrap();
-        let (order_id, _) = crate::app::counter_order::place(&tx, &o, now).unwrap();
-        tx.commit().unwrap();
+        let (c, order_id) =
+            crate::app::counter_order::demo_shop_with_order("offline", &["PZ-MARG"], now);
         let cuisine = save(&c, &form("cuisine"), now).unwrap().id;
         let bar = save(&c, &form("bar"), now).unwrap().id;
         assert!(offline(&c).unwrap().is_empty());
